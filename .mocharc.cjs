@@ -1,0 +1,22 @@
+// Mocha configuration (see test/support/ for the harness).
+//
+// Every test touching the database runs twice, against a fresh sqlite file and
+// a fresh PostgreSQL database on a server the harness starts itself; see
+// test/support/databases.ts. Useful knobs:
+//   TEST_DATABASES=sqlite|postgres|sqlite,postgres   which variants to run (default both)
+//   CHUNGTHU_KEEP_TMP=1                              keep temp dirs for debugging
+//   PG_BINDIR=/path/to/bin                           PostgreSQL server binaries to use
+"use strict";
+
+const path = require("node:path");
+
+module.exports = {
+  spec: ["test/**/*.test.ts"],
+  require: ["tsx/cjs", path.join(__dirname, "test/support/root-hooks.ts")],
+  reporter: path.join(__dirname, "test/support/reporter.cjs"),
+  timeout: 20_000,
+  slow: 1_000,
+  exit: true,
+  // An `it.only` committed by accident would silently skip the rest of the suite in CI.
+  forbidOnly: process.env.CI === "true",
+};
