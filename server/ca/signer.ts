@@ -2,6 +2,7 @@
 // wraps a private key it never reveals; callers hand it the exact bytes to sign
 // (a TBSCertList, an OCSP ResponseData, a TBSCertificate) and get the signature.
 import { createHash, createSign, KeyObject } from "node:crypto";
+import { children, parseDer } from "../asn1/der-reader";
 
 export type KeyAlgorithm = "rsa2048" | "rsa3072" | "p256" | "p384";
 
@@ -39,19 +40,9 @@ export function publicKeyHash(key: KeyObject): Buffer {
 /** The contents of the subjectPublicKey BIT STRING (without the unused-bits octet). */
 export function subjectPublicKeyBits(spki: Buffer): Buffer {
   // SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }
-  let p = 0;
-  const readLen = (): number => {
-    const first = spki[p++]!;
-    if (first < 0x80) return first;
-    let len = 0;
-    for (let i = 0; i < (first & 0x7f); i++) len = len * 256 + spki[p++]!;
-    return len;
-  };
-  p++; readLen(); // outer SEQUENCE
-  p++; p += readLen(); // AlgorithmIdentifier
-  if (spki[p++] !== 0x03) throw new Error("SPKI without BIT STRING");
-  const len = readLen();
-  return spki.subarray(p + 1, p + len);
+  const bits = children(spki, parseDer(spki))[1];
+  if (!bits || bits.identifier !== 0x03) throw new Error("SubjectPublicKeyInfo without a BIT STRING");
+  return spki.subarray(bits.headerEnd + 1, bits.end);
 }
 
 export function createSigner(privateKey: KeyObject, publicKey: KeyObject): Signer {

@@ -1,0 +1,28 @@
+// Built-in defaults: everything works on a laptop with no configuration at all.
+import { DEV_PASSPHRASE } from "./schema";
+
+export const defaults = {
+  port: 3000,
+  host: "0.0.0.0",
+  publicUrl: "http://localhost:3000",
+  dataDir: "./data",
+  databaseUrl: undefined,
+  caKeyPassphrase: DEV_PASSPHRASE,
+  ca: {
+    organization: "chungthu TEST CA (không dùng thật)",
+    locality: "Hà Nội",
+    rootValidityYears: 20,
+    issuingValidityYears: 10,
+    responderValidityDays: 30,
+    responderRenewDays: 10,
+  },
+  // Decree 68/2024: a new subscriber certificate is valid for at most 5 years.
+  profiles: {
+    individual: { maxDays: 1826 },
+    organization: { maxDays: 1826 },
+    device: { maxDays: 1826 },
+  },
+  crl: { validityHours: 24, scheduleMinutes: 60, debounceMs: 1000 },
+  ocsp: { validityHours: 24, cacheMax: 250_000, maxCertIds: 1000, pollIntervalMs: 500 },
+  demo: true,
+};

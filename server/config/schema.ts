@@ -1,0 +1,56 @@
+// The configuration's shape and its validation (zod). No I/O here: load-config.ts
+// merges the sources and calls parseConfig.
+import { z } from "zod";
+import { AppError } from "../errors/app-error";
+
+export const DEV_PASSPHRASE = "chungthu-development-only";
+
+const profileLimits = z.object({ maxDays: z.number().int().min(1).max(1827) });
+
+export const configSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535),
+  host: z.string().min(1),
+  publicUrl: z.url().transform((u) => u.replace(/\/+$/, "")),
+  dataDir: z.string().min(1),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must start with postgres:// (leave it unset for sqlite)")
+    .optional(),
+  caKeyPassphrase: z.string().min(12, "CA_KEY_PASSPHRASE must be at least 12 characters"),
+  ca: z.object({
+    organization: z.string().min(1).refine((s) => /TEST/.test(s), "the CA organisation name must say TEST"),
+    locality: z.string().min(1),
+    rootValidityYears: z.number().int().min(1).max(20),
+    issuingValidityYears: z.number().int().min(1).max(20),
+    responderValidityDays: z.number().int().min(2).max(365),
+    /** Renew the OCSP responder certificate when fewer days than this are left. */
+    responderRenewDays: z.number().int().min(1),
+  }),
+  profiles: z.object({ individual: profileLimits, organization: profileLimits, device: profileLimits }),
+  crl: z.object({
+    validityHours: z.number().positive().max(24 * 31),
+    /** Scheduled rebuild even when nothing changed, so nextUpdate never passes. */
+    scheduleMinutes: z.number().positive(),
+    /** Revocations arriving close together are folded into one rebuild. */
+    debounceMs: z.number().int().min(0).max(60_000),
+  }),
+  ocsp: z.object({
+    validityHours: z.number().positive().max(24 * 7),
+    cacheMax: z.number().int().min(0),
+    maxCertIds: z.number().int().min(1).max(10_000),
+    pollIntervalMs: z.number().int().min(50).max(60_000),
+  }),
+  demo: z.boolean(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ProfileName = keyof Config["profiles"];
+
+export function parseConfig(raw: unknown): Config {
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw new AppError("CONFIG_INVALID", `invalid configuration: ${lines.join("; ")}`);
+  }
+  return result.data;
+}

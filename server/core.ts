@@ -1,0 +1,63 @@
+// Wires the PKI core from a configuration: database → store → CA → RA. Shared by
+// the server (main.ts) and the CLI so both run exactly the same services.
+import { randomBytes } from "node:crypto";
+import type { Config } from "./config/schema";
+import { createHierarchy, Hierarchy } from "./ca/hierarchy";
+import { createKeyRing, KeyRing } from "./ca/key-ring";
+import { createLintCopyMaker } from "./ca/lint-copy";
+import { createSubscriberIssuer } from "./ca/subscriber-issuer";
+import { createIssuanceService, IssuanceService } from "./ra/issuance-service";
+import { createRevocationService, RevocationNotice, RevocationService } from "./ra/revocation-service";
+import { openDatabase } from "./store/connection";
+import { migrateLatest } from "./store/migrate";
+import { createStore, Store } from "./store/store";
+
+export interface Core {
+  config: Config;
+  store: Store;
+  keyRing: KeyRing;
+  hierarchy: Hierarchy;
+  issuance: IssuanceService;
+  revocation: RevocationService;
+  clock: () => Date;
+  /** Subscribe to revocations committed by this process. */
+  onRevoked(listener: (n: RevocationNotice) => void): void;
+  close(): Promise<void>;
+}
+
+export interface CoreOptions {
+  clock?: () => Date;
+  random?: (n: number) => Buffer;
+}
+
+export async function openCore(config: Config, opts: CoreOptions = {}): Promise<Core> {
+  const clock = opts.clock ?? (() => new Date());
+  const random = opts.random ?? ((n: number) => randomBytes(n));
+  const db = openDatabase(config);
+  await migrateLatest(db);
+  const store = createStore(db);
+  const keyRing = createKeyRing({ cas: store.cas, dataDir: config.dataDir, passphrase: config.caKeyPassphrase });
+  const makeLintCopy = createLintCopyMaker();
+  const hierarchy = createHierarchy({ config, store, keyRing, makeLintCopy, clock, random });
+  const issuer = createSubscriberIssuer({ config, store, keyRing, makeLintCopy, clock, random });
+  const issuance = createIssuanceService({ config, store, issuer, clock });
+  const listeners: Array<(n: RevocationNotice) => void> = [];
+  const revocation = createRevocationService({
+    store,
+    clock,
+    onRevoked: (n) => {
+      for (const l of listeners) l(n);
+    },
+  });
+  return {
+    config,
+    store,
+    keyRing,
+    hierarchy,
+    issuance,
+    revocation,
+    clock,
+    onRevoked: (l) => listeners.push(l),
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,40 @@
+// The one error class: a stable machine code for the API and tests, a message for
+// people. Services throw it; the web middleware and the CLI map it to output.
+export type ErrorCode =
+  | "CONFIG_INVALID"
+  | "CA_NOT_INITIALISED"
+  | "CA_ALREADY_INITIALISED"
+  | "CA_HAS_CERTIFICATES"
+  | "CA_NOT_FOUND"
+  | "KEY_DECRYPT_FAILED"
+  | "CSR_MALFORMED"
+  | "CSR_BAD_SIGNATURE"
+  | "KEY_WEAK"
+  | "KEY_UNSUPPORTED"
+  | "KEY_DUPLICATE"
+  | "KEY_COMPROMISED"
+  | "SUBJECT_INVALID"
+  | "PROFILE_UNKNOWN"
+  | "VALIDITY_INVALID"
+  | "LINT_FAILED"
+  | "CERT_NOT_FOUND"
+  | "CERT_ALREADY_REVOKED"
+  | "CERT_NOT_REVOCABLE"
+  | "REASON_INVALID"
+  | "INPUT_INVALID"
+  | "NOT_FOUND";
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = "AppError";
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}

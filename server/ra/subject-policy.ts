@@ -1,0 +1,63 @@
+// Validates the subject fields a certificate will carry: the RA builds the
+// subject from these, never from the CSR. Upper bounds from RFC 5280 Appendix A
+// (ub-common-name 64, ub-organization-name 64, ub-locality-name 128).
+import { AppError } from "../errors/app-error";
+
+export interface SubjectInput {
+  commonName?: string | undefined;
+  organization?: string | undefined;
+  organizationalUnits?: string[] | undefined;
+  locality?: string | undefined;
+  email?: string | undefined;
+  dnsNames?: string[] | undefined;
+}
+
+export interface ValidSubject {
+  commonName: string;
+  organization?: string;
+  organizationalUnits: string[];
+  locality?: string;
+  email?: string;
+  dnsNames: string[];
+}
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/;
+const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const DNS = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+function text(field: string, value: string | undefined, max: number, required: boolean): string | undefined {
+  if (value === undefined || value.trim() === "") {
+    if (required) throw new AppError("SUBJECT_INVALID", `${field} is required`, { field });
+    return undefined;
+  }
+  if (CONTROL.test(value)) throw new AppError("SUBJECT_INVALID", `${field} contains control or invisible characters`, { field });
+  const v = value.normalize("NFC").trim().replace(/\s+/g, " ");
+  if ([...v].length > max) throw new AppError("SUBJECT_INVALID", `${field} is longer than ${max} characters`, { field });
+  return v;
+}
+
+export function validateSubject(input: SubjectInput): ValidSubject {
+  const commonName = text("common name (--cn)", input.commonName, 64, true)!;
+  const out: ValidSubject = { commonName, organizationalUnits: [], dnsNames: [] };
+  const o = text("organisation (--o)", input.organization, 64, false);
+  if (o) out.organization = o;
+  const l = text("locality (--l)", input.locality, 128, false);
+  if (l) out.locality = l;
+  const ous = input.organizationalUnits ?? [];
+  if (ous.length > 4) throw new AppError("SUBJECT_INVALID", "at most 4 organisational units (--ou)", { field: "ou" });
+  for (const ou of ous) {
+    const v = text("organisational unit (--ou)", ou, 64, true);
+    if (v) out.organizationalUnits.push(v);
+  }
+  if (input.email !== undefined && input.email.trim() !== "") {
+    const e = input.email.trim();
+    if (e.length > 128 || !EMAIL.test(e)) throw new AppError("SUBJECT_INVALID", `e-mail address "${e.slice(0, 64)}" is not valid`, { field: "email" });
+    out.email = e;
+  }
+  for (const d of input.dnsNames ?? []) {
+    const v = d.trim().toLowerCase();
+    if (!DNS.test(v)) throw new AppError("SUBJECT_INVALID", `DNS name "${v.slice(0, 64)}" is not valid`, { field: "dns" });
+    out.dnsNames.push(v);
+  }
+  return out;
+}

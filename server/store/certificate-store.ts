@@ -1,0 +1,297 @@
+// SQL for certificates and their revocations: the issuance cycle (pending →
+// valid | failed), revocation, OCSP status look-ups and the revocation feed.
+import type { Knex } from "knex";
+import { fromDbTime, optionalDbTime, toDbTime } from "./db-time";
+
+export type CertStatus = "pending" | "valid" | "revoked" | "failed";
+
+export interface CertificateRecord {
+  serial: string;
+  caId: number;
+  profile: string;
+  status: CertStatus;
+  subjectDn: string;
+  commonName: string;
+  email: string | null;
+  spkiSha256: string;
+  keyAlg: string;
+  certDer: Buffer | null;
+  notBefore: Date;
+  notAfter: Date;
+  createdAt: Date;
+  issuedAt: Date | null;
+  revokedAt: Date | null;
+  revocationReason: number | null;
+  invalidityDate: Date | null;
+}
+
+export interface PendingCertificate {
+  serial: string;
+  caId: number;
+  profile: string;
+  subjectDn: string;
+  commonName: string;
+  email: string | null;
+  spkiSha256: string;
+  keyAlg: string;
+  tbsDer: Buffer;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+export interface RevocationInput {
+  serial: string;
+  reason: number;
+  revokedAt: Date;
+  invalidityDate: Date | null;
+}
+
+export type RevokeOutcome = "revoked" | "not_found" | "already_revoked" | "not_valid";
+
+export interface RevocationEvent {
+  id: number;
+  serial: string;
+  caId: number;
+  reason: number;
+  revokedAt: Date;
+}
+
+export interface OcspStatusRow {
+  status: CertStatus;
+  revokedAt: Date | null;
+  reason: number | null;
+  notAfter: Date;
+}
+
+export interface CrlEntryRow {
+  serialHex: string;
+  revokedAt: Date;
+  reason: number;
+  invalidityDate: Date | null;
+}
+
+interface CertRow {
+  serial: string;
+  ca_id: number;
+  profile: string;
+  status: CertStatus;
+  subject_dn: string;
+  common_name: string;
+  email: string | null;
+  spki_sha256: string;
+  key_alg: string;
+  cert_der: Buffer | null;
+  not_before: string;
+  not_after: string;
+  created_at: string;
+  issued_at: string | null;
+  revoked_at: string | null;
+  revocation_reason: number | null;
+  invalidity_date: string | null;
+}
+
+const LISTED_COLUMNS = [
+  "serial", "ca_id", "profile", "status", "subject_dn", "common_name", "email", "spki_sha256", "key_alg",
+  "cert_der", "not_before", "not_after", "created_at", "issued_at", "revoked_at", "revocation_reason", "invalidity_date",
+];
+
+function toRecord(r: CertRow): CertificateRecord {
+  return {
+    serial: r.serial,
+    caId: r.ca_id,
+    profile: r.profile,
+    status: r.status,
+    subjectDn: r.subject_dn,
+    commonName: r.common_name,
+    email: r.email,
+    spkiSha256: r.spki_sha256,
+    keyAlg: r.key_alg,
+    certDer: r.cert_der ? Buffer.from(r.cert_der) : null,
+    notBefore: fromDbTime(r.not_before),
+    notAfter: fromDbTime(r.not_after),
+    createdAt: fromDbTime(r.created_at),
+    issuedAt: optionalDbTime(r.issued_at),
+    revokedAt: optionalDbTime(r.revoked_at),
+    revocationReason: r.revocation_reason,
+    invalidityDate: optionalDbTime(r.invalidity_date),
+  };
+}
+
+export interface CertificateStore {
+  insertPending(cert: PendingCertificate, now: Date): Promise<void>;
+  completeIssued(serial: string, certDer: Buffer, now: Date): Promise<void>;
+  markFailed(serial: string): Promise<void>;
+  findBySerial(serial: string): Promise<CertificateRecord | null>;
+  /** Live (pending or valid, unexpired) certificates with this public key. */
+  countLiveWithKey(spkiSha256: string, now: Date): Promise<number>;
+  /** Certificates with this key revoked for keyCompromise: the key must never be certified again. */
+  countCompromisedWithKey(spkiSha256: string): Promise<number>;
+  countAll(): Promise<number>;
+  countByProfiles(profiles: readonly string[]): Promise<number>;
+  /** Pending rows older than `before`: issuance attempts interrupted by a crash. */
+  stalePending(before: Date): Promise<string[]>;
+  /** Marks the certificate revoked and appends to the revocation feed, in one statement pair. Call inside a transaction. */
+  revoke(input: RevocationInput): Promise<RevokeOutcome>;
+  ocspStatus(caId: number, serial: string): Promise<OcspStatusRow | null>;
+  revocationsAfter(id: number, limit: number): Promise<RevocationEvent[]>;
+  maxRevocationId(): Promise<number>;
+  /** Revoked entries for a CRL, in pages, keyset-paginated so memory stays flat at 1M rows. */
+  crlEntries(caId: number, notExpiredSince: Date, pageSize?: number): AsyncIterable<CrlEntryRow[]>;
+}
+
+export function createCertificateStore(db: Knex | Knex.Transaction): CertificateStore {
+  return {
+    async insertPending(c, now) {
+      await db("certificates").insert({
+        serial: c.serial,
+        ca_id: c.caId,
+        profile: c.profile,
+        status: "pending",
+        subject_dn: c.subjectDn,
+        common_name: c.commonName,
+        email: c.email,
+        spki_sha256: c.spkiSha256,
+        key_alg: c.keyAlg,
+        tbs_der: c.tbsDer,
+        not_before: toDbTime(c.notBefore),
+        not_after: toDbTime(c.notAfter),
+        created_at: toDbTime(now),
+      });
+    },
+    async completeIssued(serial, certDer, now) {
+      const n = await db("certificates")
+        .where({ serial, status: "pending" })
+        .update({ status: "valid", cert_der: certDer, issued_at: toDbTime(now) });
+      if (Number(n) !== 1) throw new Error(`certificate ${serial} was not pending`);
+    },
+    async markFailed(serial) {
+      await db("certificates").where({ serial, status: "pending" }).update({ status: "failed" });
+    },
+    async findBySerial(serial) {
+      const row = (await db("certificates").where({ serial }).first(LISTED_COLUMNS)) as CertRow | undefined;
+      return row ? toRecord(row) : null;
+    },
+    async countLiveWithKey(spki, now) {
+      const row = (await db("certificates")
+        .where({ spki_sha256: spki })
+        .whereIn("status", ["pending", "valid"])
+        .andWhere("not_after", ">", toDbTime(now))
+        .count({ n: "*" })
+        .first()) as { n: number | string };
+      return Number(row.n);
+    },
+    async countCompromisedWithKey(spki) {
+      const row = (await db("certificates")
+        .where({ spki_sha256: spki, status: "revoked", revocation_reason: 1 })
+        .count({ n: "*" })
+        .first()) as { n: number | string };
+      return Number(row.n);
+    },
+    async countAll() {
+      const row = (await db("certificates").count({ n: "*" }).first()) as { n: number | string };
+      return Number(row.n);
+    },
+    async countByProfiles(profiles) {
+      const row = (await db("certificates").whereIn("profile", [...profiles]).count({ n: "*" }).first()) as { n: number | string };
+      return Number(row.n);
+    },
+    async stalePending(before) {
+      const rows = (await db("certificates")
+        .where({ status: "pending" })
+        .andWhere("created_at", "<", toDbTime(before))
+        .select("serial")) as Array<{ serial: string }>;
+      return rows.map((r) => r.serial);
+    },
+    async revoke(input) {
+      const revokedAt = toDbTime(input.revokedAt);
+      const invalidity = input.invalidityDate ? toDbTime(input.invalidityDate) : null;
+      // Conditional UPDATE first: it takes the write lock, and exactly one of two
+      // concurrent revocations can match status = 'valid'.
+      const changed = await db("certificates")
+        .where({ serial: input.serial, status: "valid" })
+        .update({ status: "revoked", revoked_at: revokedAt, revocation_reason: input.reason, invalidity_date: invalidity });
+      if (Number(changed) !== 1) {
+        const row = (await db("certificates").where({ serial: input.serial }).first("status")) as { status: CertStatus } | undefined;
+        if (!row) return "not_found";
+        return row.status === "revoked" ? "already_revoked" : "not_valid";
+      }
+      const cert = (await db("certificates").where({ serial: input.serial }).first("ca_id", "not_after")) as {
+        ca_id: number;
+        not_after: string;
+      };
+      await db("revocations").insert({
+        serial: input.serial,
+        ca_id: cert.ca_id,
+        reason: input.reason,
+        revoked_at: revokedAt,
+        invalidity_date: invalidity,
+        cert_not_after: cert.not_after,
+      });
+      return "revoked";
+    },
+    async ocspStatus(caId, serial) {
+      const row = (await db("certificates")
+        .where({ serial, ca_id: caId })
+        .first("status", "revoked_at", "revocation_reason", "not_after")) as
+        | { status: CertStatus; revoked_at: string | null; revocation_reason: number | null; not_after: string }
+        | undefined;
+      if (!row) return null;
+      return {
+        status: row.status,
+        revokedAt: optionalDbTime(row.revoked_at),
+        reason: row.revocation_reason,
+        notAfter: fromDbTime(row.not_after),
+      };
+    },
+    async revocationsAfter(id, limit) {
+      const rows = (await db("revocations")
+        .where("id", ">", id)
+        .orderBy("id")
+        .limit(limit)
+        .select("id", "serial", "ca_id", "reason", "revoked_at")) as Array<{
+        id: number;
+        serial: string;
+        ca_id: number;
+        reason: number;
+        revoked_at: string;
+      }>;
+      return rows.map((r) => ({ id: r.id, serial: r.serial, caId: r.ca_id, reason: r.reason, revokedAt: fromDbTime(r.revoked_at) }));
+    },
+    async maxRevocationId() {
+      const row = (await db("revocations").max({ m: "id" }).first()) as { m: number | null } | undefined;
+      return Number(row?.m ?? 0);
+    },
+    crlEntries(caId, notExpiredSince, pageSize = 20_000) {
+      const cutoff = toDbTime(notExpiredSince);
+      return {
+        async *[Symbol.asyncIterator]() {
+          let after = 0;
+          for (;;) {
+            const rows = (await db("revocations")
+              .where("ca_id", caId)
+              .andWhere("id", ">", after)
+              .andWhere("cert_not_after", ">=", cutoff)
+              .orderBy("id")
+              .limit(pageSize)
+              .select("id", "serial", "reason", "revoked_at", "invalidity_date")) as Array<{
+              id: number;
+              serial: string;
+              reason: number;
+              revoked_at: string;
+              invalidity_date: string | null;
+            }>;
+            if (rows.length === 0) return;
+            after = rows[rows.length - 1]!.id;
+            yield rows.map((r) => ({
+              serialHex: r.serial,
+              revokedAt: fromDbTime(r.revoked_at),
+              reason: r.reason,
+              invalidityDate: optionalDbTime(r.invalidity_date),
+            }));
+            if (rows.length < pageSize) return;
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,81 @@
+// SQL for the register of published CRLs (the DER itself is a file under DATA_DIR).
+import type { Knex } from "knex";
+import { fromDbTime, toDbTime } from "./db-time";
+
+export interface CrlRecord {
+  caId: number;
+  crlNumber: number;
+  thisUpdate: Date;
+  nextUpdate: Date;
+  entryCount: number;
+  byteLength: number;
+  sha256: string;
+  fileName: string;
+}
+
+interface CrlRow {
+  ca_id: number;
+  crl_number: number;
+  this_update: string;
+  next_update: string;
+  entry_count: number;
+  byte_length: number | string;
+  sha256: string;
+  file_name: string;
+}
+
+function toRecord(r: CrlRow): CrlRecord {
+  return {
+    caId: r.ca_id,
+    crlNumber: Number(r.crl_number),
+    thisUpdate: fromDbTime(r.this_update),
+    nextUpdate: fromDbTime(r.next_update),
+    entryCount: Number(r.entry_count),
+    byteLength: Number(r.byte_length),
+    sha256: r.sha256,
+    fileName: r.file_name,
+  };
+}
+
+export interface CrlStore {
+  insert(crl: CrlRecord, now: Date): Promise<void>;
+  find(caId: number, crlNumber: number): Promise<CrlRecord | null>;
+  latest(caId: number): Promise<CrlRecord | null>;
+  /** File names of CRLs older than the newest `keep` for a CA, to prune from disk. */
+  olderThanNewest(caId: number, keep: number): Promise<string[]>;
+}
+
+export function createCrlStore(db: Knex | Knex.Transaction): CrlStore {
+  return {
+    async insert(c, now) {
+      await db("crls").insert({
+        ca_id: c.caId,
+        crl_number: c.crlNumber,
+        this_update: toDbTime(c.thisUpdate),
+        next_update: toDbTime(c.nextUpdate),
+        entry_count: c.entryCount,
+        byte_length: c.byteLength,
+        sha256: c.sha256,
+        file_name: c.fileName,
+        created_at: toDbTime(now),
+      });
+    },
+    async find(caId, crlNumber) {
+      const row = (await db("crls").where({ ca_id: caId, crl_number: crlNumber }).first()) as CrlRow | undefined;
+      return row ? toRecord(row) : null;
+    },
+    async latest(caId) {
+      const row = (await db("crls").where({ ca_id: caId }).orderBy("crl_number", "desc").first()) as CrlRow | undefined;
+      return row ? toRecord(row) : null;
+    },
+    async olderThanNewest(caId, keep) {
+      const rows = (await db("crls")
+        .where({ ca_id: caId })
+        .orderBy("crl_number", "desc")
+        .offset(keep)
+        .limit(1000)
+        .select("file_name")) as Array<{ file_name: string }>;
+      return rows.map((r) => r.file_name);
+    },
+  };
+}

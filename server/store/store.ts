@@ -1,0 +1,36 @@
+// The store: every repository bound to one connection or one transaction.
+// Services receive the narrow piece they need; only this folder speaks SQL.
+import type { Knex } from "knex";
+import { AuditStore, createAuditStore } from "./audit-store";
+import { CaStore, createCaStore } from "./ca-store";
+import { CertificateStore, createCertificateStore } from "./certificate-store";
+import { CrlStore, createCrlStore } from "./crl-store";
+
+export interface Store {
+  cas: CaStore;
+  certificates: CertificateStore;
+  crls: CrlStore;
+  audit: AuditStore;
+  /** Runs `fn` with a store bound to one database transaction: all or nothing. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /** Closes the connection pool. */
+  close(): Promise<void>;
+}
+
+export function createStore(db: Knex): Store {
+  return bind(db, db);
+}
+
+function bind(root: Knex, db: Knex | Knex.Transaction): Store {
+  return {
+    cas: createCaStore(db),
+    certificates: createCertificateStore(db),
+    crls: createCrlStore(db),
+    audit: createAuditStore(db),
+    transaction(fn) {
+      if ("isTransaction" in db && db.isTransaction) return fn(bind(root, db));
+      return root.transaction((trx) => fn(bind(root, trx)));
+    },
+    close: () => root.destroy(),
+  };
+}
