@@ -1,0 +1,47 @@
+// createApp(deps): the Express application — views, security headers, routes,
+// error handling. It never listens and never opens anything itself.
+import { join } from "node:path";
+import express, { type Express } from "express";
+import { engine } from "express-handlebars";
+import helmet from "helmet";
+import type { Config } from "./config/schema";
+import type { Logger } from "./log";
+import type { CrlPublisher } from "./publish/crl-publisher";
+import type { OcspResponder } from "./publish/ocsp-responder";
+import type { Store } from "./store/store";
+import { errorHandler, notFound } from "./web/error-handler";
+import { homeRoutes } from "./web/home-routes";
+import { ocspRoutes } from "./web/ocsp-routes";
+import { pkiRoutes } from "./web/pki-routes";
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  publisher: CrlPublisher;
+  responder: OcspResponder;
+  clock: () => Date;
+  log: Logger;
+}
+
+const VIEWS = join(__dirname, "..", "views");
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", false);
+  app.engine("hbs", engine({ extname: ".hbs", defaultLayout: "main", layoutsDir: join(VIEWS, "layouts"), partialsDir: join(VIEWS, "partials") }));
+  app.set("view engine", "hbs");
+  app.set("views", VIEWS);
+  // Relying parties fetch CRLs, CA certificates and OCSP over plain HTTP (RFC 5280 4.2.1.13, RFC 6960 A.1):
+  // those routes come before helmet so no HSTS/upgrade headers are attached to them.
+  app.use(ocspRoutes({ responder: deps.responder, clock: deps.clock }));
+  app.use(pkiRoutes({ cas: deps.store.cas, publisher: deps.publisher }));
+  app.use(helmet());
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  app.use(homeRoutes({ store: deps.store, config: deps.config }));
+  app.use(notFound());
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,135 @@
+// The OCSP responder (RFC 6960, RFC 5019 profile): parses a request, looks up
+// each certificate's status in the database, and answers with a response
+// signed by the CA's delegated responder. Single-certificate requests without
+// a nonce are answered from a cache of pre-signed responses that is refreshed
+// at half-life and dropped the moment a certificate's status changes.
+import { canonicalSerial } from "../ca/serial";
+import type { Config } from "../config/schema";
+import type { KeyRing } from "../ca/key-ring";
+import type { Store } from "../store/store";
+import { createIssuerIndex, IssuerIndex, KnownIssuer } from "./ocsp-issuers";
+import { OcspCertId, OcspRequestError, parseOcspRequest } from "./ocsp-request";
+import { CertStatusInput, encodeOcspError, encodeOcspSuccess, SingleResponseInput } from "./ocsp-response";
+import { createResponseCache } from "./response-cache";
+
+export interface OcspAnswer {
+  body: Buffer;
+  /** Set for a successful single response: the validity window HTTP caching may use (RFC 5019 6). */
+  thisUpdate?: Date;
+  nextUpdate?: Date;
+  status: "successful" | "malformedRequest" | "unauthorized" | "internalError";
+}
+
+export interface OcspResponderDeps {
+  config: Config;
+  store: Store;
+  keyRing: KeyRing;
+  clock: () => Date;
+  log: (level: "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
+}
+
+const MALFORMED: OcspAnswer = { body: encodeOcspError("malformedRequest"), status: "malformedRequest" };
+const UNAUTHORIZED: OcspAnswer = { body: encodeOcspError("unauthorized"), status: "unauthorized" };
+const INTERNAL: OcspAnswer = { body: encodeOcspError("internalError"), status: "internalError" };
+
+export function createOcspResponder(deps: OcspResponderDeps) {
+  const { config, store, keyRing, clock } = deps;
+  const cache = createResponseCache(config.ocsp.cacheMax);
+  const validityMs = config.ocsp.validityHours * 3_600_000;
+  let issuers: Promise<IssuerIndex> | null = null;
+  const issuerIndex = () => (issuers ??= store.cas.listActive().then(createIssuerIndex));
+
+  async function statusOf(issuer: KnownIssuer, certId: OcspCertId): Promise<CertStatusInput> {
+    const serial = canonicalSerial(certId.serialHex);
+    if (!serial) return { kind: "unknown" };
+    const row = await store.certificates.ocspStatus(issuer.caId, serial);
+    // Pending or failed issuance never produced a certificate anyone holds.
+    if (!row || row.status === "pending" || row.status === "failed") return { kind: "unknown" };
+    if (row.status === "revoked") {
+      // RFC 5280 5.3.1: unspecified is expressed by leaving the reason out, as on the CRL.
+      return { kind: "revoked", revokedAt: row.revokedAt!, reason: row.reason ? row.reason : null };
+    }
+    return { kind: "good" };
+  }
+
+  async function sign(caId: number, responses: SingleResponseInput[], nonce: Buffer | null, now: Date): Promise<Buffer | null> {
+    const responder = await keyRing.responderFor(caId);
+    if (!responder) return null;
+    return encodeOcspSuccess(
+      { responderKeyHash: responder.signer.publicKeyHash, producedAt: now, responses, nonceExtension: nonce, responderCertDer: responder.record.certDer },
+      responder.signer,
+    );
+  }
+
+  return {
+    async respond(der: Buffer): Promise<OcspAnswer> {
+      let request;
+      try {
+        request = parseOcspRequest(der, { maxCertIds: config.ocsp.maxCertIds });
+      } catch (e) {
+        if (e instanceof OcspRequestError) return MALFORMED;
+        throw e;
+      }
+      const index = await issuerIndex();
+      const matched: Array<{ certId: OcspCertId; issuer: KnownIssuer }> = [];
+      for (const certId of request.certIds) {
+        const issuer = index.find(certId);
+        // RFC 6960 2.3: we are not authorised to answer for an issuer we do not run.
+        if (!issuer) return UNAUTHORIZED;
+        matched.push({ certId, issuer });
+      }
+      // One responder signs a response; all CertIDs must name the same CA.
+      const caId = matched[0]!.issuer.caId;
+      if (matched.some((m) => m.issuer.caId !== caId)) return UNAUTHORIZED;
+
+      const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);
+      const single = matched.length === 1 && !request.nonce;
+      const first = matched[0]!.certId;
+      const serial = canonicalSerial(first.serialHex) ?? first.serialHex;
+      if (single) {
+        const hit = cache.get(caId, serial, first.hashAlgorithm);
+        // Refresh at half-life so a cached answer never nears its nextUpdate.
+        if (hit && now.getTime() - hit.thisUpdate.getTime() < validityMs / 2 && hit.certIdDer.equals(first.der)) {
+          return { body: hit.der, thisUpdate: hit.thisUpdate, nextUpdate: hit.nextUpdate, status: "successful" };
+        }
+      }
+      const nextUpdate = new Date(now.getTime() + validityMs);
+      const responses: SingleResponseInput[] = [];
+      for (const m of matched) {
+        responses.push({ certIdDer: m.certId.der, status: await statusOf(m.issuer, m.certId), thisUpdate: now, nextUpdate });
+      }
+      let body: Buffer | null;
+      try {
+        body = await sign(caId, responses, request.nonce, now);
+      } catch (e) {
+        deps.log("error", "OCSP signing failed", { error: (e as Error).message });
+        return INTERNAL;
+      }
+      if (!body) {
+        deps.log("error", "no OCSP responder certificate for CA", { caId });
+        return INTERNAL;
+      }
+      // Unknown serials are not cached: the certificate may be issued a moment later.
+      if (single && responses[0]!.status.kind !== "unknown") {
+        cache.set(caId, serial, first.hashAlgorithm, { der: body, thisUpdate: now, nextUpdate, certIdDer: first.der });
+      }
+      return { body, thisUpdate: now, nextUpdate, status: "successful" };
+    },
+
+    /** A certificate's status changed: drop its pre-signed answers. */
+    invalidate(caId: number, serial: string): void {
+      cache.invalidate(caId, serial);
+    },
+
+    /** CAs or responder certificates changed: rebuild the issuer index and drop everything signed. */
+    reset(): void {
+      issuers = null;
+      keyRing.refresh();
+      cache.clear();
+    },
+
+    cacheSize: () => cache.size,
+  };
+}
+
+export type OcspResponder = ReturnType<typeof createOcspResponder>;

@@ -1,0 +1,105 @@
+// Keeps publication fresh: rebuilds a CA's CRL within seconds of a revocation
+// (debounced, one build at a time per CA), on a schedule so nextUpdate never
+// passes, and renews the OCSP responder certificate before it expires.
+import type { Config } from "../config/schema";
+import type { Store } from "../store/store";
+import type { CrlPublisher } from "./crl-publisher";
+
+export interface SchedulerDeps {
+  config: Config;
+  store: Store;
+  publisher: CrlPublisher;
+  /** Renews the responder certificate when due; true when it did. */
+  ensureResponder: () => Promise<boolean>;
+  onResponderRenewed: () => void;
+  clock: () => Date;
+  log: (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
+}
+
+const ACTOR = "system:scheduler";
+const TICK_MS = 60_000;
+
+export function createPublicationScheduler(deps: SchedulerDeps) {
+  const { config, store, publisher, clock, log } = deps;
+  const debounce = new Map<number, NodeJS.Timeout>();
+  const building = new Map<number, Promise<void>>();
+  const dirty = new Set<number>();
+  let tickTimer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  let lastError: { at: Date; message: string } | null = null;
+
+  function build(caId: number): Promise<void> {
+    const inFlight = building.get(caId);
+    if (inFlight) {
+      // A revocation arrived during the build: build once more afterwards.
+      dirty.add(caId);
+      return inFlight;
+    }
+    const run = (async () => {
+      try {
+        const r = await publisher.publish(caId, ACTOR);
+        log("info", "CRL published", { caId, crlNumber: r.crlNumber, entries: r.entryCount });
+      } catch (e) {
+        lastError = { at: clock(), message: (e as Error).message };
+        log("error", "CRL publication failed", { caId, error: (e as Error).message });
+      } finally {
+        building.delete(caId);
+        if (dirty.delete(caId) && !stopped) void build(caId);
+      }
+    })();
+    building.set(caId, run);
+    return run;
+  }
+
+  async function tick(): Promise<void> {
+    try {
+      if (await deps.ensureResponder()) {
+        log("info", "OCSP responder certificate renewed");
+        deps.onResponderRenewed();
+      }
+      const now = clock().getTime();
+      for (const ca of await store.cas.listActive()) {
+        if (ca.kind === "ocsp") continue;
+        const latest = await store.crls.latest(ca.id);
+        const age = latest ? now - latest.thisUpdate.getTime() : Infinity;
+        if (age >= config.crl.scheduleMinutes * 60_000) await build(ca.id);
+      }
+    } catch (e) {
+      lastError = { at: clock(), message: (e as Error).message };
+      log("error", "publication tick failed", { error: (e as Error).message });
+    }
+  }
+
+  return {
+    async start(): Promise<void> {
+      await tick();
+      const loop = () => {
+        tickTimer = setTimeout(() => void tick().finally(() => !stopped && loop()), TICK_MS);
+      };
+      loop();
+    },
+    /** A certificate of this CA was revoked: publish a new CRL shortly. */
+    revoked(caId: number): void {
+      if (stopped) return;
+      const t = debounce.get(caId);
+      if (t) clearTimeout(t);
+      debounce.set(
+        caId,
+        setTimeout(() => {
+          debounce.delete(caId);
+          void build(caId);
+        }, config.crl.debounceMs),
+      );
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      if (tickTimer) clearTimeout(tickTimer);
+      for (const t of debounce.values()) clearTimeout(t);
+      debounce.clear();
+      await Promise.all([...building.values()]);
+    },
+    lastError: () => lastError,
+  };
+}
+
+export type PublicationScheduler = ReturnType<typeof createPublicationScheduler>;

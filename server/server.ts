@@ -1,0 +1,106 @@
+// Starts the whole service from a configuration: core, CA hierarchy (created
+// when absent), publication (CRL scheduler, OCSP responder, revocation feed),
+// HTTP. Used by main.ts and by end-to-end tests (port 0).
+import "reflect-metadata";
+import type { AddressInfo } from "node:net";
+import { createServer, type Server } from "node:http";
+import type { KeyAlgorithm } from "./ca/signer";
+import type { Config } from "./config/schema";
+import { createApp } from "./app";
+import { Core, openCore } from "./core";
+import type { Logger } from "./log";
+import { createCrlPublisher, CrlPublisher } from "./publish/crl-publisher";
+import { createOcspResponder, OcspResponder } from "./publish/ocsp-responder";
+import { createPublicationScheduler, PublicationScheduler } from "./publish/publication-scheduler";
+import { createRevocationFeed } from "./publish/revocation-feed";
+
+export interface RunningServer {
+  url: string;
+  core: Core;
+  publisher: CrlPublisher;
+  responder: OcspResponder;
+  scheduler: PublicationScheduler;
+  http: Server;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log: Logger;
+  caAlg?: KeyAlgorithm;
+  clock?: () => Date;
+}
+
+export async function startServer(config: Config, opts: StartOptions): Promise<RunningServer> {
+  const { log } = opts;
+  const core = await openCore(config, opts.clock ? { clock: opts.clock } : {});
+  const { store, keyRing, clock } = core;
+  if (!(await keyRing.active("issuing"))) {
+    const r = await core.hierarchy.init({ alg: opts.caAlg ?? "rsa2048", force: false, actor: "system:startup" });
+    log("info", "TEST CA hierarchy created", { created: r.created });
+  }
+  const publisher = createCrlPublisher({ config, store, keyRing, clock });
+  const responder = createOcspResponder({ config, store, keyRing, clock, log });
+  const scheduler = createPublicationScheduler({
+    config,
+    store,
+    publisher,
+    clock,
+    log,
+    ensureResponder: () => core.hierarchy.ensureResponder("system:scheduler"),
+    onResponderRenewed: () => responder.reset(),
+  });
+  // Revocations by this process: OCSP answers change at once, CRL within seconds.
+  core.onRevoked((n) => {
+    responder.invalidate(n.caId, n.serial);
+    scheduler.revoked(n.caId);
+  });
+  // Revocations by other processes (CLI, other workers): within one poll interval.
+  const feed = createRevocationFeed({
+    certificates: store.certificates,
+    intervalMs: config.ocsp.pollIntervalMs,
+    log,
+    onEvents: (events) => {
+      const cas = new Set<number>();
+      for (const e of events) {
+        responder.invalidate(e.caId, e.serial);
+        cas.add(e.caId);
+      }
+      for (const caId of cas) scheduler.revoked(caId);
+    },
+  });
+  await feed.start();
+  await scheduler.start();
+
+  const app = createApp({ config, store, publisher, responder, clock, log });
+  const http = createServer(app);
+  http.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(config.port, config.host, () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    core,
+    publisher,
+    responder,
+    scheduler,
+    http,
+    close() {
+      closing ??= (async () => {
+        // Stop taking requests, let in-flight ones finish, then stop background work and the database.
+        await new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          http.closeIdleConnections();
+        });
+        await feed.stop();
+        await scheduler.stop();
+        await core.close();
+      })();
+      return closing;
+    },
+  };
+}
