@@ -228,9 +228,13 @@ function firstSignificant(hex: string): number {
   return i;
 }
 
-/** Content length of the INTEGER for a non-negative hex value (with the 0x00 pad when the top bit is set). */
+/**
+ * Content length of the INTEGER for a non-negative hex value (with the 0x00 pad when the top
+ * bit is set). Validates every digit, so a size pass can reject input before anything is written.
+ */
 function integerHexContentLength(hex: string): number {
   const start = firstSignificant(hex);
+  for (let i = start; i < hex.length; i++) hexDigit(hex, i);
   const digits = hex.length - start;
   const pad = digits % 2 === 0 && hexDigit(hex, start) >= 8 ? 1 : 0;
   return ((digits + 1) >> 1) + pad;
