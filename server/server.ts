@@ -4,6 +4,7 @@
 import "reflect-metadata";
 import type { AddressInfo } from "node:net";
 import { createServer, type Server } from "node:http";
+import { recoverInterruptedIssuance } from "./ca/issuance-recovery";
 import type { KeyAlgorithm } from "./ca/signer";
 import type { Config } from "./config/schema";
 import { createApp } from "./app";
@@ -38,6 +39,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const r = await core.hierarchy.init({ alg: opts.caAlg ?? "rsa2048", force: false, actor: "system:startup" });
     log("info", "TEST CA hierarchy created", { created: r.created });
   }
+  const recovered = await recoverInterruptedIssuance({ store, clock });
+  if (recovered.length) log("warn", "interrupted issuances marked failed", { serials: recovered });
   const publisher = createCrlPublisher({ config, store, keyRing, clock });
   const responder = createOcspResponder({ config, store, keyRing, clock, log });
   const scheduler = createPublicationScheduler({

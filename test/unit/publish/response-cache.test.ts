@@ -1,0 +1,31 @@
+import { strict as assert } from "node:assert";
+import { createResponseCache } from "../../../server/publish/response-cache";
+
+describe("OCSP response cache", () => {
+  const entry = (n: number) => ({ der: Buffer.from([n]), certIdDer: Buffer.from([n]), thisUpdate: new Date(0), nextUpdate: new Date(1) });
+  it("evicts the least recently used beyond its bound", () => {
+    const c = createResponseCache(2);
+    c.set(1, "a", "sha1", entry(1));
+    c.set(1, "b", "sha1", entry(2));
+    assert.ok(c.get(1, "a", "sha1"));
+    c.set(1, "c", "sha1", entry(3));
+    assert.equal(c.size, 2);
+    assert.ok(c.get(1, "a", "sha1"));
+    assert.equal(c.get(1, "b", "sha1"), undefined);
+  });
+  it("invalidates every hash variant of a certificate at once", () => {
+    const c = createResponseCache(10);
+    c.set(1, "a", "sha1", entry(1));
+    c.set(1, "a", "sha256", entry(2));
+    c.set(2, "a", "sha1", entry(3));
+    c.invalidate(1, "a");
+    assert.equal(c.get(1, "a", "sha1"), undefined);
+    assert.equal(c.get(1, "a", "sha256"), undefined);
+    assert.ok(c.get(2, "a", "sha1"), "another CA's certificate with the same serial is untouched");
+  });
+  it("keeps nothing when its bound is zero", () => {
+    const c = createResponseCache(0);
+    c.set(1, "a", "sha1", entry(1));
+    assert.equal(c.size, 0);
+  });
+});
