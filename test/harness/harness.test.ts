@@ -181,8 +181,11 @@ describe("harness: startPostgres()", function () {
     const b = await pg!.createDatabase();
     assert.notEqual(a, b);
     await pgQuery(a, "create table only_in_a (x int)");
-    const inB = await pgQuery<{ n: string }>(b, "select count(*) as n from information_schema.tables where table_name = 'only_in_a'");
-    assert.equal(inB[0]!.n, "0");
+    // count(*)::int: int8 parsing depends on global pg type parsers other modules may set.
+    const inB = await pgQuery<{ n: number }>(b, "select count(*)::int as n from information_schema.tables where table_name = 'only_in_a'");
+    assert.equal(inB[0]!.n, 0);
+    const inA = await pgQuery<{ n: number }>(a, "select count(*)::int as n from information_schema.tables where table_name = 'only_in_a'");
+    assert.equal(inA[0]!.n, 1);
     assert.equal(await pg!.dropDatabase(a), true);
     assert.equal(await pg!.dropDatabase(b), true);
     const left = await pgQuery(pg!.adminUrl, "select 1 from pg_database where datname = any($1)", [[new URL(a).pathname.slice(1), new URL(b).pathname.slice(1)]]);

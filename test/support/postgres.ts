@@ -23,10 +23,10 @@
 // `pg_config --bindir`, then $PATH. If none has both initdb and postgres,
 // startPostgres rejects with PostgresUnavailableError (message says what to install).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { Client } from "pg";
 
 export interface PostgresServer {
@@ -159,6 +159,33 @@ function serverUser(): { uid: number; gid: number } | undefined {
   );
 }
 
+/**
+ * os.tmpdir(), unless the postgres user couldn't traverse it (a private TMPDIR
+ * while we run as root) or it is so long that the unix socket path
+ * (<dir>/chungthu-pg-XXXXXX/sock/.s.PGSQL.NNNNN) would exceed the ~107-byte limit:
+ * then /tmp.
+ */
+function baseTempDir(dropsPrivileges: boolean): string {
+  let base: string;
+  try {
+    base = realpathSync(tmpdir());
+  } catch {
+    return "/tmp";
+  }
+  if (base.length > 60) return "/tmp";
+  if (dropsPrivileges) {
+    for (let d = base; ; d = dirname(d)) {
+      try {
+        if ((statSync(d).mode & 0o001) === 0) return "/tmp";
+      } catch {
+        return "/tmp";
+      }
+      if (d === dirname(d)) break;
+    }
+  }
+  return base;
+}
+
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("PG")) env[k] = v;
@@ -261,7 +288,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     // reported below if the server really can't run
   }
 
-  const dir = mkdtempSync(join(tmpdir(), "chungthu-pg-"));
+  const dir = mkdtempSync(join(baseTempDir(user !== undefined), "chungthu-pg-"));
   const dataDir = join(dir, "data");
   const sockDir = join(dir, "sock");
   const logFile = join(dir, "postgres.log");
