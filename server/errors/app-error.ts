@@ -22,7 +22,13 @@ export type ErrorCode =
   | "CERT_NOT_REVOCABLE"
   | "REASON_INVALID"
   | "INPUT_INVALID"
-  | "NOT_FOUND";
+  | "NOT_FOUND"
+  | "UNIT_INVALID"
+  | "UNIT_NOT_FOUND"
+  | "UNIT_CODE_TAKEN"
+  | "BATCH_INVALID"
+  | "BATCH_NOT_FOUND"
+  | "BATCH_CONFLICT";
 
 export class AppError extends Error {
   readonly code: ErrorCode;

@@ -5,12 +5,14 @@ import { AuditStore, createAuditStore } from "./audit-store";
 import { CaStore, createCaStore } from "./ca-store";
 import { CertificateStore, createCertificateStore } from "./certificate-store";
 import { CrlStore, createCrlStore } from "./crl-store";
+import { createUnitStore, UnitStore } from "./unit-store";
 
 export interface Store {
   cas: CaStore;
   certificates: CertificateStore;
   crls: CrlStore;
   audit: AuditStore;
+  units: UnitStore;
   /** Runs `fn` with a store bound to one database transaction: all or nothing. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Closes the connection pool. */
@@ -27,6 +29,7 @@ function bind(root: Knex, db: Knex | Knex.Transaction): Store {
     certificates: createCertificateStore(db),
     crls: createCrlStore(db),
     audit: createAuditStore(db),
+    units: createUnitStore(db),
     transaction(fn) {
       if ("isTransaction" in db && db.isTransaction) return fn(bind(root, db));
       return root.transaction((trx) => fn(bind(root, trx)));

@@ -31,10 +31,11 @@ export interface TestServer extends RunningServer {
   logs: string[];
 }
 
-export async function startTestServer(db: DatabaseContext, overrides: Partial<Config> = {}): Promise<TestServer> {
+export async function startTestServer(db: DatabaseContext, overrides: Partial<Config> = {}, clock?: () => Date): Promise<TestServer> {
   const logs: string[] = [];
   const server = await startServer(testConfig(db, overrides), {
     log: (level, msg, fields) => logs.push(JSON.stringify({ level, msg, ...fields })),
+    ...(clock ? { clock } : {}),
   });
   return Object.assign(server, { logs });
 }
