@@ -207,17 +207,16 @@ export function enumerated(value: number | bigint): Buffer {
   return integerLike(TAG_ENUMERATED, SMALL_ENUMERATEDS, value);
 }
 
-// Hex digit → value, -1 for anything that is not [0-9a-f] (uppercase is refused on purpose:
-// serials are stored lowercase, so an uppercase one signals a bug upstream).
-const HEX_VALUE = new Int8Array(128).fill(-1);
+// Hex digit value by UTF-16 code unit, -1 for anything that is not [0-9a-f]. Uppercase is refused
+// on purpose: serials are stored lowercase, so an uppercase one signals a bug upstream. A full
+// 64 Ki table (64 KiB) makes the lookup branch-free; -1 has every bit set, so OR-ing the values
+// of a run of digits is negative iff one of them is not a digit.
+const HEX_VALUE = new Int8Array(65536).fill(-1);
 for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
 for (let i = 0; i < 6; i++) HEX_VALUE[97 + i] = 10 + i;
 
-function hexDigit(hex: string, i: number): number {
-  const c = hex.charCodeAt(i);
-  const v = c < 128 ? HEX_VALUE[c]! : -1;
-  if (v < 0) throw new RangeError(`serial ${JSON.stringify(hex)} is not lowercase hex`);
-  return v;
+function notHex(hex: string): never {
+  throw new RangeError(`serial ${JSON.stringify(hex)} is not lowercase hex`);
 }
 
 /** Index of the first significant digit (leading zeros skipped; "0…0" keeps its last digit). */
@@ -234,13 +233,15 @@ function firstSignificant(hex: string): number {
  */
 function integerHexContentLength(hex: string): number {
   const start = firstSignificant(hex);
-  for (let i = start; i < hex.length; i++) hexDigit(hex, i);
+  let bits = 0;
+  for (let i = start; i < hex.length; i++) bits |= HEX_VALUE[hex.charCodeAt(i)]!;
+  if (bits < 0) notHex(hex);
   const digits = hex.length - start;
-  const pad = digits % 2 === 0 && hexDigit(hex, start) >= 8 ? 1 : 0;
+  const pad = (digits & 1) === 0 && HEX_VALUE[hex.charCodeAt(start)]! >= 8 ? 1 : 0;
   return ((digits + 1) >> 1) + pad;
 }
 
-/** Total encoded size (identifier + length + content) of writeIntegerHex(hex). */
+/** Total encoded size (identifier + length + content) of writeIntegerHex(hex); validates hex. */
 export function integerHexLength(hex: string): number {
   const len = integerHexContentLength(hex);
   return headerLength(len) + len;
@@ -249,17 +250,32 @@ export function integerHexLength(hex: string): number {
 /**
  * Writes a non-negative INTEGER from lowercase hex (e.g. a certificate serial, RFC 5280 4.1.2.2):
  * leading zero digits dropped, 0x00 prepended when the top bit is set. Returns the offset after it.
+ * One pass: on non-hex input it throws after writing, so size with integerHexLength first
+ * (which validates) when a half-written buffer matters.
  */
 export function writeIntegerHex(buf: Buffer, off: number, hex: string): number {
-  const len = integerHexContentLength(hex);
   let i = firstSignificant(hex);
-  off = writeHeader(buf, off, TAG_INTEGER, len);
-  if ((hex.length - i) % 2 === 1) {
-    buf[off++] = hexDigit(hex, i++);
-  } else if (hexDigit(hex, i) >= 8) {
+  const n = hex.length;
+  const digits = n - i;
+  const first = HEX_VALUE[hex.charCodeAt(i)]!;
+  if (first < 0) notHex(hex);
+  const odd = (digits & 1) === 1;
+  const pad = !odd && first >= 8;
+  off = writeHeader(buf, off, TAG_INTEGER, ((digits + 1) >> 1) + (pad ? 1 : 0));
+  if (odd) {
+    buf[off++] = first;
+    i++;
+  } else if (pad) {
     buf[off++] = 0;
   }
-  for (; i < hex.length; i += 2) buf[off++] = (hexDigit(hex, i) << 4) | hexDigit(hex, i + 1);
+  let bits = 0;
+  for (; i < n; i += 2) {
+    const hi = HEX_VALUE[hex.charCodeAt(i)]!;
+    const lo = HEX_VALUE[hex.charCodeAt(i + 1)]!;
+    bits |= hi | lo;
+    buf[off++] = (hi << 4) | lo;
+  }
+  if (bits < 0) notHex(hex);
   return off;
 }
 
@@ -330,23 +346,29 @@ function secondsOf(date: Date): number {
   return Math.floor(ms / 1000);
 }
 
-/** Proleptic Gregorian fields from Unix seconds (H. Hinnant's civil_from_days). */
+/**
+ * Proleptic Gregorian fields from Unix seconds (H. Hinnant's civil_from_days). `| 0` truncation
+ * stands in for Math.floor wherever the operand is known non-negative and below 2^31.
+ */
 function civil(secs: number): Civil {
-  let days = Math.floor(secs / 86400);
-  let rem = secs - days * 86400;
-  scratch.hour = Math.floor(rem / 3600);
-  rem -= scratch.hour * 3600;
-  scratch.minute = Math.floor(rem / 60);
-  scratch.second = rem - scratch.minute * 60;
-  days += 719468;
-  const era = Math.floor(days / 146097);
-  const doe = days - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  scratch.day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  scratch.month = mp < 10 ? mp + 3 : mp - 9;
-  scratch.year = yoe + era * 400 + (scratch.month <= 2 ? 1 : 0);
+  const days = Math.floor(secs / 86400);
+  const rem = secs - days * 86400; // 0..86399
+  const hour = (rem / 3600) | 0;
+  const minSec = rem - hour * 3600;
+  const minute = (minSec / 60) | 0;
+  scratch.hour = hour;
+  scratch.minute = minute;
+  scratch.second = minSec - minute * 60;
+  const z = days + 719468; // days since 0000-03-01
+  const era = Math.floor(z / 146097); // negative before 0000-03-01
+  const doe = z - era * 146097; // 0..146096
+  const yoe = ((doe - ((doe / 1460) | 0) + ((doe / 36524) | 0) - ((doe / 146096) | 0)) / 365) | 0;
+  const doy = doe - (365 * yoe + ((yoe / 4) | 0) - ((yoe / 100) | 0));
+  const mp = ((5 * doy + 2) / 153) | 0;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  scratch.day = doy - (((153 * mp + 2) / 5) | 0) + 1;
+  scratch.month = month;
+  scratch.year = yoe + era * 400 + (month <= 2 ? 1 : 0);
   return scratch;
 }
 
