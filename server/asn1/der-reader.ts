@@ -22,6 +22,7 @@ export class DerError extends Error {
 
 export type DerClass = "universal" | "application" | "context" | "private";
 const CLASSES: readonly DerClass[] = ["universal", "application", "context", "private"];
+const ALWAYS_CONSTRUCTED: ReadonlySet<number> = new Set([8, 11, 16, 17, 29]);
 
 export interface DerNode {
   /** Tag number (low five bits of the identifier; long-form tags are refused). */
@@ -51,9 +52,10 @@ export function readNode(buf: Buffer, offset: number, limit: number, depth = 0, 
   const cls = CLASSES[identifier >> 6]!;
   if (cls === "universal") {
     // X.690 8.1.5 / 10.2: tag 0 is end-of-contents (only used with indefinite lengths);
-    // SEQUENCE and SET are always constructed; DER encodes every other universal type we meet primitively.
+    // SEQUENCE, SET, EXTERNAL, EMBEDDED PDV and CHARACTER STRING are always constructed;
+    // DER encodes every other universal type (strings included) primitively.
     if (tag === 0) throw new DerError("end-of-contents / tag 0", offset);
-    if ((tag === 16 || tag === 17) !== constructed) {
+    if (ALWAYS_CONSTRUCTED.has(tag) !== constructed) {
       throw new DerError(`universal tag ${tag} with ${constructed ? "constructed" : "primitive"} encoding`, offset);
     }
   }
