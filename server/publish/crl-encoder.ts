@@ -85,8 +85,14 @@ const V2 = integer(1); // Version v2 (RFC 5280 5.1.2.1: required when extensions
 /** Reusable per-entry content lengths for a batch. */
 let contentLengths = new Int32Array(1024);
 
+// Years 0000..9999: what GeneralizedTime can carry (RFC 5280 4.1.2.5.2).
+const MIN_MS = -62167219200000; // 0000-01-01T00:00:00Z
+const MAX_MS = 253402300799999; // 9999-12-31T23:59:59.999Z
+
 function checkDate(d: unknown, what: string): Date {
-  if (!(d instanceof Date) || !Number.isFinite(d.getTime())) throw new CrlInputError(`${what} is not a valid Date`);
+  if (!(d instanceof Date)) throw new CrlInputError(`${what} is not a valid Date`);
+  const ms = d.getTime();
+  if (!(ms >= MIN_MS && ms <= MAX_MS)) throw new CrlInputError(`${what} is not a valid Date in years 0000..9999`);
   return d;
 }
 

@@ -175,6 +175,8 @@ describe("crl-encoder", () => {
       ["an empty serial", { serialHex: "", revokedAt: thisUpdate, reason: 0 }, /serial ""/],
       ["an invalid revocation date", { serialHex: "0a", revokedAt: new Date(NaN), reason: 0 }, /revokedAt/],
       ["an invalid invalidity date", { serialHex: "0a", revokedAt: thisUpdate, reason: 1, invalidityDate: new Date(NaN) }, /invalidityDate/],
+      ["a revocation date after 9999", { serialHex: "0a", revokedAt: new Date("+010000-01-01T00:00:00Z"), reason: 0 }, /revokedAt .*0000\.\.9999/],
+      ["an invalidity date after 9999", { serialHex: "0a", revokedAt: thisUpdate, reason: 0, invalidityDate: new Date("+010000-01-01T00:00:00Z") }, /invalidityDate/],
     ] as const) {
       it(`an entry with ${what}`, () => assert.rejects(encodeCrl(input([[entry]]), baseSigner), (e: unknown) => e instanceof CrlInputError && pattern.test(e.message)));
     }
