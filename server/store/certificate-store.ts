@@ -2,6 +2,7 @@
 // valid | failed), revocation, OCSP status look-ups and the revocation feed.
 import type { Knex } from "knex";
 import { fromDbTime, optionalDbTime, toDbTime } from "./db-time";
+import { searchKey } from "./search-key";
 
 export type CertStatus = "pending" | "valid" | "revoked" | "failed";
 
@@ -23,6 +24,8 @@ export interface CertificateRecord {
   revokedAt: Date | null;
   revocationReason: number | null;
   invalidityDate: Date | null;
+  /** The subscriber's managing agency (units.id), or null. */
+  unitId: number | null;
 }
 
 export interface PendingCertificate {
@@ -37,6 +40,8 @@ export interface PendingCertificate {
   tbsDer: Buffer;
   notBefore: Date;
   notAfter: Date;
+  /** The subscriber's managing agency (units.id); scopes who may see the certificate. */
+  unitId?: number | null;
 }
 
 export interface RevocationInput {
@@ -88,11 +93,13 @@ interface CertRow {
   revoked_at: string | null;
   revocation_reason: number | null;
   invalidity_date: string | null;
+  unit_id: number | null;
 }
 
 const LISTED_COLUMNS = [
   "serial", "ca_id", "profile", "status", "subject_dn", "common_name", "email", "spki_sha256", "key_alg",
   "cert_der", "not_before", "not_after", "created_at", "issued_at", "revoked_at", "revocation_reason", "invalidity_date",
+  "unit_id",
 ];
 
 function toRecord(r: CertRow): CertificateRecord {
@@ -114,7 +121,17 @@ function toRecord(r: CertRow): CertificateRecord {
     revokedAt: optionalDbTime(r.revoked_at),
     revocationReason: r.revocation_reason,
     invalidityDate: optionalDbTime(r.invalidity_date),
+    unitId: r.unit_id === null || r.unit_id === undefined ? null : Number(r.unit_id),
   };
+}
+
+/** A revoked certificate loaded in bulk (benchmarks, scale datasets): no DER, only what CRL/OCSP read. */
+export interface BulkRevokedRow {
+  serial: string;
+  revokedAt: Date;
+  reason: number;
+  notBefore: Date;
+  notAfter: Date;
 }
 
 export interface CertificateStore {
@@ -132,6 +149,8 @@ export interface CertificateStore {
   stalePending(before: Date): Promise<string[]>;
   /** Marks the certificate revoked and appends to the revocation feed, in one statement pair. Call inside a transaction. */
   revoke(input: RevocationInput): Promise<RevokeOutcome>;
+  /** Loads revoked certificates in one statement batch per call (no DER; for benchmarks and scale datasets). */
+  bulkInsertRevoked(caId: number, rows: readonly BulkRevokedRow[], now: Date): Promise<void>;
   ocspStatus(caId: number, serial: string): Promise<OcspStatusRow | null>;
   revocationsAfter(id: number, limit: number): Promise<RevocationEvent[]>;
   maxRevocationId(): Promise<number>;
@@ -156,6 +175,8 @@ export function createCertificateStore(db: Knex | Knex.Transaction): Certificate
         not_before: toDbTime(c.notBefore),
         not_after: toDbTime(c.notAfter),
         created_at: toDbTime(now),
+        unit_id: c.unitId ?? null,
+        search_name: searchKey(c.commonName),
       });
     },
     async completeIssued(serial, certDer, now) {
@@ -228,6 +249,36 @@ export function createCertificateStore(db: Knex | Knex.Transaction): Certificate
         cert_not_after: cert.not_after,
       });
       return "revoked";
+    },
+    async bulkInsertRevoked(caId, rows, now) {
+      const created = toDbTime(now);
+      const certs = rows.map((r) => ({
+        serial: r.serial,
+        ca_id: caId,
+        profile: "individual",
+        status: "revoked",
+        subject_dn: `CN=bulk ${r.serial}`,
+        common_name: `bulk ${r.serial}`,
+        spki_sha256: r.serial.padEnd(64, "0"),
+        key_alg: "p256",
+        tbs_der: Buffer.alloc(0),
+        not_before: toDbTime(r.notBefore),
+        not_after: toDbTime(r.notAfter),
+        created_at: created,
+        issued_at: created,
+        revoked_at: toDbTime(r.revokedAt),
+        revocation_reason: r.reason,
+      }));
+      const revs = rows.map((r) => ({
+        serial: r.serial,
+        ca_id: caId,
+        reason: r.reason,
+        revoked_at: toDbTime(r.revokedAt),
+        cert_not_after: toDbTime(r.notAfter),
+      }));
+      // knex writes a multi-row insert on sqlite as a compound SELECT: at most 500 terms.
+      for (let i = 0; i < certs.length; i += 400) await db("certificates").insert(certs.slice(i, i + 400));
+      for (let i = 0; i < revs.length; i += 400) await db("revocations").insert(revs.slice(i, i + 400));
     },
     async ocspStatus(caId, serial) {
       const row = (await db("certificates")
