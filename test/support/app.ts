@@ -1,6 +1,7 @@
 // Starts the real service in-process for a test (port 0, quiet log, fast
 // publication timers) on the database a forEachDatabase describe provides.
 import { loadConfig } from "../../server/config/load-config";
+import type { KeyAlgorithm } from "../../server/ca/signer";
 import type { Config } from "../../server/config/schema";
 import { startServer, type RunningServer } from "../../server/server";
 import type { DatabaseContext } from "./databases";
@@ -31,11 +32,12 @@ export interface TestServer extends RunningServer {
   logs: string[];
 }
 
-export async function startTestServer(db: DatabaseContext, overrides: Partial<Config> = {}, clock?: () => Date): Promise<TestServer> {
+export async function startTestServer(db: DatabaseContext, overrides: Partial<Config> = {}, clock?: () => Date, caAlg?: KeyAlgorithm): Promise<TestServer> {
   const logs: string[] = [];
   const server = await startServer(testConfig(db, overrides), {
     log: (level, msg, fields) => logs.push(JSON.stringify({ level, msg, ...fields })),
     ...(clock ? { clock } : {}),
+    ...(caAlg ? { caAlg } : {}),
   });
   return Object.assign(server, { logs });
 }
