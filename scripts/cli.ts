@@ -3,6 +3,7 @@
 import "reflect-metadata";
 import { Command, CommanderError } from "commander";
 import { isAppError } from "../server/errors/app-error";
+import { registerAuditCommands } from "./commands/audit-commands";
 import { registerCaCommands } from "./commands/ca-commands";
 import { registerCertCommands } from "./commands/cert-commands";
 import { registerCrlCommands } from "./commands/crl-commands";
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerCertCommands(program);
   registerCrlCommands(program);
   registerDbCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 

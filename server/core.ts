@@ -2,6 +2,7 @@
 // the server (main.ts) and the CLI so both run exactly the same services.
 import { randomBytes } from "node:crypto";
 import type { Config } from "./config/schema";
+import { createAuditSigner } from "./ca/audit-signer";
 import { createHierarchy, Hierarchy } from "./ca/hierarchy";
 import { createKeyRing, KeyRing } from "./ca/key-ring";
 import { createLintCopyMaker } from "./ca/lint-copy";
@@ -11,6 +12,7 @@ import { createRevocationService, RevocationNotice, RevocationService } from "./
 import { openDatabase } from "./store/connection";
 import { migrateLatest } from "./store/migrate";
 import { createStore, Store } from "./store/store";
+import { AuditLog, createAuditLog } from "./audit/audit-log";
 
 export interface Core {
   config: Config;
@@ -19,6 +21,8 @@ export interface Core {
   hierarchy: Hierarchy;
   issuance: IssuanceService;
   revocation: RevocationService;
+  /** The tamper-evident audit log: checkpoint, verify, evidence. */
+  auditLog: AuditLog;
   clock: () => Date;
   /** Subscribe to revocations committed by this process. */
   onRevoked(listener: (n: RevocationNotice) => void): void;
@@ -38,7 +42,9 @@ export async function openCore(config: Config, opts: CoreOptions = {}): Promise<
   const store = createStore(db);
   const keyRing = createKeyRing({ cas: store.cas, dataDir: config.dataDir, passphrase: config.caKeyPassphrase });
   const makeLintCopy = createLintCopyMaker();
-  const hierarchy = createHierarchy({ config, store, keyRing, makeLintCopy, clock, random });
+  const auditSigner = createAuditSigner({ config, store, keyRing, makeLintCopy, clock, random });
+  const hierarchy = createHierarchy({ config, store, keyRing, makeLintCopy, clock, random, auditSigner });
+  const auditLog = createAuditLog({ store, signer: auditSigner, clock });
   const issuer = createSubscriberIssuer({ config, store, keyRing, makeLintCopy, clock, random });
   const issuance = createIssuanceService({ config, store, issuer, clock });
   const listeners: Array<(n: RevocationNotice) => void> = [];
@@ -56,6 +62,7 @@ export async function openCore(config: Config, opts: CoreOptions = {}): Promise<
     hierarchy,
     issuance,
     revocation,
+    auditLog,
     clock,
     onRevoked: (l) => listeners.push(l),
     close: () => store.close(),

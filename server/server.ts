@@ -14,6 +14,7 @@ import { createCrlPublisher, CrlPublisher } from "./publish/crl-publisher";
 import { createOcspResponder, OcspResponder } from "./publish/ocsp-responder";
 import { createPublicationScheduler, PublicationScheduler } from "./publish/publication-scheduler";
 import { createRevocationFeed } from "./publish/revocation-feed";
+import { createCheckpointTimer } from "./audit/checkpoint-timer";
 
 export interface RunningServer {
   url: string;
@@ -73,6 +74,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   });
   await feed.start();
   await scheduler.start();
+  const auditCheckpoints = createCheckpointTimer({ checkpoint: (actor) => core.auditLog.checkpoint(actor), intervalMs: config.audit.checkpointMinutes * 60_000, log });
+  await auditCheckpoints.start();
 
   const app = createApp({ config, store, publisher, responder, clock, log });
   const http = createServer(app);
@@ -101,6 +104,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         });
         await feed.stop();
         await scheduler.stop();
+        await auditCheckpoints.stop();
         await core.close();
       })();
       return closing;

@@ -17,6 +17,7 @@ import { buildExtensions, SUBSCRIBER_PROFILES } from "./profiles";
 import { newSerial } from "./serial";
 import { createSigner, KeyAlgorithm, publicKeyHash } from "./signer";
 import { runIssuanceCycle } from "./issue-cycle";
+import type { AuditSigner } from "./audit-signer";
 import { writeFileSync } from "node:fs";
 
 export interface HierarchyDeps {
@@ -26,6 +27,8 @@ export interface HierarchyDeps {
   makeLintCopy: LintCopyMaker;
   clock: () => Date;
   random: (n: number) => Buffer;
+  /** When given, `init` also creates the audit-log signer (server/ca/audit-signer.ts). */
+  auditSigner?: Pick<AuditSigner, "ensure">;
 }
 
 export interface InitResult {
@@ -200,6 +203,7 @@ export function createHierarchy(deps: HierarchyDeps) {
       }
       const issuing = (await keyRing.active("issuing"))!;
       if (await this.ensureResponder(opts.actor)) created.push("ocsp responder");
+      if (deps.auditSigner && (await deps.auditSigner.ensure(opts.actor))) created.push("audit signer");
       await writeFiles();
       return { created, root, issuing, responder: (await keyRing.responderFor(issuing.record.id))! };
     },

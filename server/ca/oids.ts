@@ -16,5 +16,8 @@ export const OID = {
     ocspSigning: "1.3.6.1.5.5.7.3.9",
     // RFC 9336: id-kp-documentSigning, the purpose of an official-duty signature.
     documentSigning: "1.3.6.1.5.5.7.3.36",
+    // No registered purpose fits "signs audit-log checkpoints", so a private one
+    // under the same TEST arc: a certificate for this can sign nothing else.
+    auditLogSigning: "2.999.84.2.1",
   },
 } as const;

@@ -6,7 +6,9 @@ import { OID } from "./oids";
 
 export type SubscriberProfile = "individual" | "organization" | "device";
 export type CaProfile = "root" | "issuing" | "ocsp";
-export type ProfileName = SubscriberProfile | CaProfile;
+/** Certificates the CA issues to its own services (not CAs, not subscribers). */
+export type ServiceProfile = "audit";
+export type ProfileName = SubscriberProfile | CaProfile | ServiceProfile;
 
 export const SUBSCRIBER_PROFILES: readonly SubscriberProfile[] = ["individual", "organization", "device"];
 
@@ -82,6 +84,16 @@ export const PROFILES: Record<ProfileName, ProfileSpec> = {
     policies: [],
     publication: "none",
     ocspNoCheck: true,
+  },
+  // The audit-log signer: signs audit checkpoints (server/audit) and nothing
+  // else, which the private EKU says; revocable through the issuing CA's CRL and OCSP.
+  audit: {
+    isCa: false,
+    keyUsage: { rsa: KU.digitalSignature, ec: KU.digitalSignature },
+    extKeyUsage: [OID.kp.auditLogSigning],
+    policies: [],
+    publication: "full",
+    ocspNoCheck: false,
   },
 };
 

@@ -24,5 +24,6 @@ export const defaults = {
   },
   crl: { validityHours: 24, scheduleMinutes: 60, debounceMs: 1000 },
   ocsp: { validityHours: 24, cacheMax: 250_000, maxCertIds: 1000, pollIntervalMs: 500 },
+  audit: { checkpointMinutes: 60, signerValidityDays: 365, signerRenewDays: 30 },
   demo: true,
 };

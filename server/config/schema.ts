@@ -40,6 +40,13 @@ export const configSchema = z.object({
     maxCertIds: z.number().int().min(1).max(10_000),
     pollIntervalMs: z.number().int().min(50).max(60_000),
   }),
+  audit: z.object({
+    /** A running server signs a checkpoint of the audit chain this often (when it grew). */
+    checkpointMinutes: z.number().positive(),
+    /** Validity of the audit-signer certificate, and renew it when fewer days than this are left. */
+    signerValidityDays: z.number().int().min(2).max(825),
+    signerRenewDays: z.number().int().min(1),
+  }),
   demo: z.boolean(),
 });
 

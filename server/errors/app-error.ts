@@ -7,6 +7,7 @@ export type ErrorCode =
   | "CA_HAS_CERTIFICATES"
   | "CA_NOT_FOUND"
   | "KEY_DECRYPT_FAILED"
+  | "AUDIT_CHAIN_BROKEN"
   | "CSR_MALFORMED"
   | "CSR_BAD_SIGNATURE"
   | "KEY_WEAK"

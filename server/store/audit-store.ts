@@ -1,63 +1,220 @@
-// SQL for the audit log: append and read. Append-only: there is no update or delete here.
+// SQL for the audit log: the hash-chained, append-only entries and the chain
+// head that serialises appends. There is no update or delete here.
+//
+// Appends are serialised through the one-row audit_head table, which holds the
+// last entry's id and hash: an append locks the head (SELECT … FOR UPDATE on
+// PostgreSQL; on sqlite a write to it first, which takes the database write
+// lock and so guarantees the head read next is the latest committed one), gives
+// the entry id = last id + 1 and prev_hash = last hash, inserts it and moves the
+// head, all in one transaction (the caller's, when it passes one). So the CLI
+// and the server can append at the same time and the chain stays linear.
+// Inside a caller's transaction the head stays locked until it commits: append
+// the audit entry LAST, after the state change it describes, so no transaction
+// waits for a row lock while holding the head.
 import type { Knex } from "knex";
+import { canonicalJson, CHAIN_VERSION, entryHash } from "./audit-hash";
 import { toDbTime } from "./db-time";
 
 export interface AuditEntry {
   actor: string;
+  /** The actor's role when acting (e.g. "operator", "ra-officer"). */
+  role?: string | null;
+  /** The administrative unit the actor acted for (units table id). */
+  unitId?: number | null;
   action: string;
   objectType?: string | null;
   objectId?: string | null;
   outcome: "ok" | "refused";
   details?: Record<string, unknown> | null;
+  /** Summary of the object before and after the change (small: the fields that changed). */
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+  /** The HTTP request (or CLI invocation) that caused the entry. */
+  requestId?: string | null;
 }
 
 export interface AuditRecord extends AuditEntry {
   id: number;
   at: string;
+  role: string | null;
+  unitId: number | null;
+  objectType: string | null;
+  objectId: string | null;
+  details: Record<string, unknown> | null;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  requestId: string | null;
+  prevHash: string | null;
+  hash: string | null;
+}
+
+/** An entry exactly as stored: the text its hash covers (see audit-hash.ts). */
+export interface ChainRow {
+  id: number;
+  chainVersion: number | null;
+  prevHash: string | null;
+  hash: string | null;
+  at: string;
+  actor: string;
+  role: string | null;
+  unitId: number | null;
+  action: string;
+  objectType: string | null;
+  objectId: string | null;
+  outcome: string;
+  requestId: string | null;
+  details: string | null;
+  before: string | null;
+  after: string | null;
+}
+
+export interface AuditHead {
+  lastId: number;
+  lastHash: string;
+  entryCount: number;
 }
 
 export interface AuditStore {
+  /** Appends one entry to the chain (in the caller's transaction, or its own). */
   append(entry: AuditEntry, now: Date): Promise<void>;
   forObject(objectType: string, objectId: string): Promise<AuditRecord[]>;
   recent(limit: number): Promise<AuditRecord[]>;
+  /** The chain head: last id, its hash, and how many entries the chain has. */
+  head(): Promise<AuditHead>;
+  /** The stored entries with id ≤ untilId in id order, page by page (flat memory). */
+  chain(untilId: number, pageSize?: number): AsyncIterable<ChainRow[]>;
 }
 
 interface AuditRow {
   id: number;
   at: string;
   actor: string;
+  role: string | null;
+  unit_id: number | null;
   action: string;
   object_type: string | null;
   object_id: string | null;
-  outcome: "ok" | "refused";
+  outcome: string;
+  request_id: string | null;
   details: string | null;
+  before_summary: string | null;
+  after_summary: string | null;
+  chain_version: number | null;
+  prev_hash: string | null;
+  hash: string | null;
 }
+
+const json = (s: string | null) => (s ? (JSON.parse(s) as Record<string, unknown>) : null);
+const intOrNull = (v: number | string | null) => (v === null || v === undefined ? null : Number(v));
 
 function toRecord(r: AuditRow): AuditRecord {
   return {
-    id: r.id,
+    id: Number(r.id),
     at: r.at,
     actor: r.actor,
+    role: r.role,
+    unitId: intOrNull(r.unit_id),
+    action: r.action,
+    objectType: r.object_type,
+    objectId: r.object_id,
+    outcome: r.outcome as AuditRecord["outcome"],
+    details: json(r.details),
+    before: json(r.before_summary),
+    after: json(r.after_summary),
+    requestId: r.request_id,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+function toChainRow(r: AuditRow): ChainRow {
+  return {
+    id: Number(r.id),
+    chainVersion: intOrNull(r.chain_version),
+    prevHash: r.prev_hash,
+    hash: r.hash,
+    at: r.at,
+    actor: r.actor,
+    role: r.role,
+    unitId: intOrNull(r.unit_id),
     action: r.action,
     objectType: r.object_type,
     objectId: r.object_id,
     outcome: r.outcome,
-    details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null,
+    requestId: r.request_id,
+    details: r.details,
+    before: r.before_summary,
+    after: r.after_summary,
   };
 }
 
+// The column widths (PostgreSQL enforces them; sqlite does not). Refusals carry
+// user input, and a refusal must be logged rather than turned into a database
+// error, so over-long text is clipped, before hashing, to what the column holds.
+const clip = (s: string | null | undefined, max: number) => (s === null || s === undefined ? null : [...s].slice(0, max).join(""));
+const summary = (o: Record<string, unknown> | null | undefined) => (o ? canonicalJson(o) : null);
+
+const isTransaction = (db: Knex | Knex.Transaction): db is Knex.Transaction => "isTransaction" in db && db.isTransaction === true;
+
 export function createAuditStore(db: Knex | Knex.Transaction): AuditStore {
+  const postgres = db.client.config.client === "pg";
+
+  async function lockHead(trx: Knex.Transaction): Promise<AuditHead> {
+    if (postgres) {
+      const row = (await trx("audit_head").where({ id: 1 }).forUpdate().first()) as HeadRow | undefined;
+      return headOf(row);
+    }
+    // sqlite: the UPDATE takes the write lock (waiting on busy_timeout for another
+    // process); a write transaction always reads the latest committed data.
+    await trx("audit_head").where({ id: 1 }).update({ last_id: trx.raw("last_id") });
+    return headOf((await trx("audit_head").where({ id: 1 }).first()) as HeadRow | undefined);
+  }
+
   return {
     async append(e, now) {
-      await db("audit_log").insert({
+      const fields = {
         at: toDbTime(now),
-        actor: e.actor,
-        action: e.action,
-        object_type: e.objectType ?? null,
-        object_id: e.objectId ?? null,
+        actor: clip(e.actor, 128)!,
+        role: clip(e.role, 64),
+        unitId: e.unitId ?? null,
+        action: clip(e.action, 64)!,
+        objectType: clip(e.objectType, 32),
+        objectId: clip(e.objectId, 128),
         outcome: e.outcome,
-        details: e.details ? JSON.stringify(e.details) : null,
-      });
+        requestId: clip(e.requestId, 64),
+        details: summary(e.details),
+        before: summary(e.before),
+        after: summary(e.after),
+      };
+      const run = async (trx: Knex.Transaction) => {
+        const head = await lockHead(trx);
+        const id = head.lastId + 1;
+        const hash = entryHash({ id, prevHash: head.lastHash, ...fields });
+        await trx("audit_log").insert({
+          id,
+          at: fields.at,
+          actor: fields.actor,
+          role: fields.role,
+          unit_id: fields.unitId,
+          action: fields.action,
+          object_type: fields.objectType,
+          object_id: fields.objectId,
+          outcome: fields.outcome,
+          request_id: fields.requestId,
+          details: fields.details,
+          before_summary: fields.before,
+          after_summary: fields.after,
+          chain_version: CHAIN_VERSION,
+          prev_hash: head.lastHash,
+          hash,
+        });
+        const moved = await trx("audit_head")
+          .where({ id: 1, last_id: head.lastId })
+          .update({ last_id: id, last_hash: hash, entry_count: head.entryCount + 1 });
+        if (Number(moved) !== 1) throw new Error("audit chain head moved during an append");
+      };
+      if (isTransaction(db)) await run(db);
+      else await db.transaction(run);
     },
     async forObject(objectType, objectId) {
       const rows = (await db("audit_log").where({ object_type: objectType, object_id: objectId }).orderBy("id")) as AuditRow[];
@@ -67,5 +224,33 @@ export function createAuditStore(db: Knex | Knex.Transaction): AuditStore {
       const rows = (await db("audit_log").orderBy("id", "desc").limit(limit)) as AuditRow[];
       return rows.map(toRecord);
     },
+    async head() {
+      return headOf((await db("audit_head").where({ id: 1 }).first()) as HeadRow | undefined);
+    },
+    chain(untilId, pageSize = 2_000) {
+      return {
+        async *[Symbol.asyncIterator]() {
+          let after = 0;
+          for (;;) {
+            const rows = (await db("audit_log").where("id", ">", after).andWhere("id", "<=", untilId).orderBy("id").limit(pageSize)) as AuditRow[];
+            if (!rows.length) return;
+            after = Number(rows.at(-1)!.id);
+            yield rows.map(toChainRow);
+          }
+        },
+      };
+    },
   };
+}
+
+interface HeadRow {
+  last_id: number;
+  last_hash: string;
+  entry_count: number;
+}
+
+function headOf(row: HeadRow | undefined): AuditHead {
+  // The migration creates the row; without it the chain cannot be extended.
+  if (!row) throw new Error("audit_head row is missing: run the migrations");
+  return { lastId: Number(row.last_id), lastHash: row.last_hash, entryCount: Number(row.entry_count) };
 }

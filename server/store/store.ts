@@ -1,6 +1,8 @@
 // The store: every repository bound to one connection or one transaction.
 // Services receive the narrow piece they need; only this folder speaks SQL.
 import type { Knex } from "knex";
+import { AuditCheckpointStore, createAuditCheckpointStore } from "./audit-checkpoint-store";
+import { AuditSignerStore, createAuditSignerStore } from "./audit-signer-store";
 import { AuditStore, createAuditStore } from "./audit-store";
 import { CaStore, createCaStore } from "./ca-store";
 import { CertificateStore, createCertificateStore } from "./certificate-store";
@@ -12,6 +14,8 @@ export interface Store {
   certificates: CertificateStore;
   crls: CrlStore;
   audit: AuditStore;
+  auditCheckpoints: AuditCheckpointStore;
+  auditSigners: AuditSignerStore;
   units: UnitStore;
   /** Runs `fn` with a store bound to one database transaction: all or nothing. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
@@ -29,6 +33,8 @@ function bind(root: Knex, db: Knex | Knex.Transaction): Store {
     certificates: createCertificateStore(db),
     crls: createCrlStore(db),
     audit: createAuditStore(db),
+    auditCheckpoints: createAuditCheckpointStore(db),
+    auditSigners: createAuditSignerStore(db),
     units: createUnitStore(db),
     transaction(fn) {
       if ("isTransaction" in db && db.isTransaction) return fn(bind(root, db));
