@@ -5,6 +5,7 @@ import express, { type Express } from "express";
 import { engine } from "express-handlebars";
 import helmet from "helmet";
 import type { Config } from "./config/schema";
+import type { Portal } from "./directory/portal";
 import type { Logger } from "./log";
 import type { CrlPublisher } from "./publish/crl-publisher";
 import type { OcspResponder } from "./publish/ocsp-responder";
@@ -13,6 +14,9 @@ import { errorHandler, notFound } from "./web/error-handler";
 import { homeRoutes } from "./web/home-routes";
 import { ocspRoutes } from "./web/ocsp-routes";
 import { pkiRoutes } from "./web/pki-routes";
+import { createTranslator } from "./web/i18n/i18n";
+import { portalRoutes } from "./web/portal-routes";
+import { viewHelpers } from "./web/view-helpers";
 
 export interface AppDeps {
   config: Config;
@@ -21,6 +25,8 @@ export interface AppDeps {
   responder: OcspResponder;
   clock: () => Date;
   log: Logger;
+  /** Sign-in, scoping and the people-facing pages (server/directory/portal.ts). */
+  portal: Portal;
 }
 
 const VIEWS = join(__dirname, "..", "views");
@@ -29,17 +35,26 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", false);
-  app.engine("hbs", engine({ extname: ".hbs", defaultLayout: "main", layoutsDir: join(VIEWS, "layouts"), partialsDir: join(VIEWS, "partials") }));
+  app.engine("hbs", engine({ extname: ".hbs", defaultLayout: "main", layoutsDir: join(VIEWS, "layouts"), partialsDir: join(VIEWS, "partials"), helpers: viewHelpers(createTranslator()) }));
   app.set("view engine", "hbs");
   app.set("views", VIEWS);
   // Relying parties fetch CRLs, CA certificates and OCSP over plain HTTP (RFC 5280 4.2.1.13, RFC 6960 A.1):
   // those routes come before helmet so no HSTS/upgrade headers are attached to them.
   app.use(ocspRoutes({ responder: deps.responder, clock: deps.clock }));
   app.use(pkiRoutes({ cas: deps.store.cas, publisher: deps.publisher }));
-  app.use(helmet());
+  // No inline scripts or styles anywhere (public/app.css). Over plain HTTP (a test
+  // deployment) browsers must not be told to upgrade requests or pin HTTPS.
+  const https = deps.config.publicUrl.startsWith("https:");
+  app.use(
+    helmet({
+      contentSecurityPolicy: { directives: { "style-src": ["'self'"], "upgrade-insecure-requests": https ? [] : null } },
+      strictTransportSecurity: https,
+    }),
+  );
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
+  app.use(portalRoutes({ portal: deps.portal, config: deps.config }));
   app.use(homeRoutes({ store: deps.store, config: deps.config }));
   app.use(notFound());
   app.use(errorHandler(deps.log));

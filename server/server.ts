@@ -15,6 +15,10 @@ import { createOcspResponder, OcspResponder } from "./publish/ocsp-responder";
 import { createPublicationScheduler, PublicationScheduler } from "./publish/publication-scheduler";
 import { createRevocationFeed } from "./publish/revocation-feed";
 import { createCheckpointTimer } from "./audit/checkpoint-timer";
+import { randomBytes } from "node:crypto";
+import { createArgon2Hasher } from "./access/passwords";
+import { createPortal } from "./directory/portal";
+import { unitSourceFromStore } from "./directory/unit-source";
 
 export interface RunningServer {
   url: string;
@@ -77,7 +81,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const auditCheckpoints = createCheckpointTimer({ checkpoint: (actor) => core.auditLog.checkpoint(actor), intervalMs: config.audit.checkpointMinutes * 60_000, log });
   await auditCheckpoints.start();
 
-  const app = createApp({ config, store, publisher, responder, clock, log });
+  const portal = createPortal({ config, store, units: unitSourceFromStore(store.units), passwords: createArgon2Hasher(), clock, random: (n) => randomBytes(n) });
+  const app = createApp({ config, store, publisher, responder, clock, log, portal });
   const http = createServer(app);
   http.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

@@ -31,12 +31,16 @@ export function registerCertCommands(program: Command): void {
     .option("--dns <name>", "DNS name, device profile only (repeatable)", collect, [] as string[])
     .option("--days <n>", "validity in days (default: the profile's maximum)")
     .option("--out <file>", "write the certificate (PEM) here")
-    .action(async (o: { csr: string; profile: string; cn: string; o?: string; ou: string[]; l?: string; email?: string; dns: string[]; days?: string; out?: string }) => {
+    .option("--unit <CODE>", "the subscriber's managing agency (who may see the certificate in the app)")
+    .action(async (o: { csr: string; profile: string; cn: string; o?: string; ou: string[]; l?: string; email?: string; dns: string[]; days?: string; out?: string; unit?: string }) => {
       if (!existsSync(o.csr)) throw new AppError("INPUT_INVALID", `CSR file ${o.csr} does not exist`);
       const csr = readFileSync(o.csr);
       const days = positiveInt("--days", o.days);
       await withCore(async (core) => {
+        const unit = o.unit === undefined ? null : await core.store.units.findByCode(o.unit);
+        if (o.unit !== undefined && !unit) throw new AppError("UNIT_NOT_FOUND", `no unit with code ${o.unit}`);
         const issued = await core.issuance.issue({
+          unitId: unit?.id ?? null,
           csr,
           profile: o.profile,
           commonName: o.cn,

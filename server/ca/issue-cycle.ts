@@ -28,6 +28,8 @@ export interface CycleInput {
   keyAlg: string;
   spkiSha256: string;
   actor: string;
+  /** The subscriber's managing agency (units.id), if known. */
+  unitId?: number | null;
 }
 
 export interface Issued {
@@ -73,6 +75,7 @@ export async function runIssuanceCycle(deps: CycleDeps, input: CycleInput): Prom
       tbsDer: tbs,
       notBefore: spec.notBefore,
       notAfter: spec.notAfter,
+      unitId: input.unitId ?? null,
     },
     deps.clock(),
   );

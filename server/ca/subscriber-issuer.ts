@@ -30,6 +30,8 @@ export interface SubscriberIssueInput {
   keyType: "rsa" | "ec";
   days: number;
   actor: string;
+  /** The subscriber's managing agency (units.id), if known. */
+  unitId?: number | null;
 }
 
 export interface SubscriberIssuerDeps {
@@ -90,6 +92,7 @@ export function createSubscriberIssuer(deps: SubscriberIssuerDeps) {
           keyAlg: input.keyAlg,
           spkiSha256: input.spkiSha256,
           actor: input.actor,
+          unitId: input.unitId ?? null,
         },
       );
     },

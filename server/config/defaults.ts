@@ -25,5 +25,13 @@ export const defaults = {
   crl: { validityHours: 24, scheduleMinutes: 60, debounceMs: 1000 },
   ocsp: { validityHours: 24, cacheMax: 250_000, maxCertIds: 1000, pollIntervalMs: 500 },
   audit: { checkpointMinutes: 60, signerValidityDays: 365, signerRenewDays: 30 },
+  // Sign-in: lock-out after maxFailedLogins wrong passwords in a row; rate limit per client address.
+  auth: {
+    maxFailedLogins: 5,
+    lockoutMinutes: 15,
+    sessionIdleMinutes: 120,
+    sessionMaxHours: 12,
+    loginRateLimit: { windowSeconds: 300, max: 30 },
+  },
   demo: true,
 };

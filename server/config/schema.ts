@@ -47,6 +47,16 @@ export const configSchema = z.object({
     signerValidityDays: z.number().int().min(2).max(825),
     signerRenewDays: z.number().int().min(1),
   }),
+  auth: z.object({
+    /** Wrong passwords in a row before the account is locked for lockoutMinutes. */
+    maxFailedLogins: z.number().int().min(1).max(100),
+    lockoutMinutes: z.number().positive().max(24 * 60),
+    /** A session ends after this long without a request, and in any case sessionMaxHours after sign-in. */
+    sessionIdleMinutes: z.number().positive(),
+    sessionMaxHours: z.number().positive().max(24 * 30),
+    /** Sign-in attempts allowed per client address per window (all usernames together). */
+    loginRateLimit: z.object({ windowSeconds: z.number().int().min(1), max: z.number().int().min(1) }),
+  }),
   demo: z.boolean(),
 });
 

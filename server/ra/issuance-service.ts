@@ -15,6 +15,8 @@ export interface IssueRequest extends SubjectInput {
   profile: string;
   days?: number | undefined;
   actor: string;
+  /** The subscriber's managing agency (units.id); who may see the certificate follows from it. */
+  unitId?: number | null | undefined;
 }
 
 export interface IssuanceDeps {
@@ -73,6 +75,7 @@ export function createIssuanceService(deps: IssuanceDeps) {
         keyType: v.key.keyType,
         days: v.days,
         actor: req.actor,
+        unitId: req.unitId ?? null,
       });
     },
   };

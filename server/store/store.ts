@@ -6,8 +6,11 @@ import { AuditSignerStore, createAuditSignerStore } from "./audit-signer-store";
 import { AuditStore, createAuditStore } from "./audit-store";
 import { CaStore, createCaStore } from "./ca-store";
 import { CertificateStore, createCertificateStore } from "./certificate-store";
+import { CertificateQueryStore, createCertificateQueryStore } from "./certificate-query-store";
 import { CrlStore, createCrlStore } from "./crl-store";
 import { createUnitStore, UnitStore } from "./unit-store";
+import { createSessionStore, SessionStore } from "./session-store";
+import { createUserStore, UserStore } from "./user-store";
 
 export interface Store {
   cas: CaStore;
@@ -17,6 +20,9 @@ export interface Store {
   auditCheckpoints: AuditCheckpointStore;
   auditSigners: AuditSignerStore;
   units: UnitStore;
+  users: UserStore;
+  sessions: SessionStore;
+  certificateQueries: CertificateQueryStore;
   /** Runs `fn` with a store bound to one database transaction: all or nothing. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Closes the connection pool. */
@@ -36,6 +42,9 @@ function bind(root: Knex, db: Knex | Knex.Transaction): Store {
     auditCheckpoints: createAuditCheckpointStore(db),
     auditSigners: createAuditSignerStore(db),
     units: createUnitStore(db),
+    users: createUserStore(db),
+    sessions: createSessionStore(db),
+    certificateQueries: createCertificateQueryStore(db),
     transaction(fn) {
       if ("isTransaction" in db && db.isTransaction) return fn(bind(root, db));
       return root.transaction((trx) => fn(bind(root, trx)));

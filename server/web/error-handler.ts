@@ -1,5 +1,7 @@
 // The one error middleware: AppError → its status and a page or JSON with the
 // stable code; anything else → 500 with a request id, never a stack trace.
+// The page's text comes from the i18n files by code (views/error.hbs), in the
+// language the request context chose.
 import { randomUUID } from "node:crypto";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { isAppError } from "../errors/app-error";
@@ -10,7 +12,7 @@ export function notFound(): RequestHandler {
   return (req, res) => {
     const body = { error: { code: "NOT_FOUND", message: `no route for ${req.method} ${req.path}` } };
     if (req.accepts(["html", "json"]) === "json") res.status(404).json(body);
-    else res.status(404).render("error", { status: 404, code: "NOT_FOUND", message: "Không tìm thấy trang này." });
+    else res.status(404).render("error", { status: 404, code: "NOT_FOUND", message: "no such page", titleKey: "error.generic" });
   };
 }
 
@@ -20,6 +22,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     let status: number;
     let code: string;
     let message: string;
+    let reference: string | null = null;
     if (isAppError(err)) {
       status = httpStatusFor(err.code);
       code = err.code;
@@ -34,8 +37,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       status = 500;
       code = "INTERNAL";
       message = `internal error (reference ${id})`;
+      reference = id;
     }
     if (req.accepts(["html", "json"]) === "json" || req.path.startsWith("/api/")) res.status(status).json({ error: { code, message } });
-    else res.status(status).render("error", { status, code, message });
+    else res.status(status).render("error", { status, code, message, reference, titleKey: "error.generic" });
   };
 }

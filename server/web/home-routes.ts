@@ -14,16 +14,16 @@ export function homeRoutes(deps: { store: Store; config: Config }): Router {
           const crl = await deps.store.crls.latest(c.id);
           return {
             slug: c.slug,
-            kind: c.kind === "root" ? "CA gốc" : "CA cấp phát",
+            kindKey: c.kind === "root" ? "home.kindRoot" : "home.kindIssuing",
             subject: c.subjectDn,
-            notAfter: c.notAfter.toLocaleDateString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" }),
+            notAfter: c.notAfter,
             crlNumber: crl?.crlNumber ?? null,
-            crlEntries: crl ? crl.entryCount.toLocaleString("vi-VN") : null,
-            crlNext: crl ? crl.nextUpdate.toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" }) : null,
+            crlEntries: crl ? crl.entryCount : null,
+            crlNext: crl ? crl.nextUpdate : null,
           };
         }),
     );
-    res.render("pki/home", { title: "chungthu — CA thử nghiệm", cas: rows, publicUrl: deps.config.publicUrl });
+    res.render("pki/home", { titleKey: "home.title", cas: rows, publicUrl: deps.config.publicUrl });
   });
   return r;
 }

@@ -3,6 +3,15 @@ import type { ErrorCode } from "../errors/app-error";
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
+  USER_NOT_FOUND: 404,
+  UNIT_NOT_FOUND: 404,
+  FORBIDDEN: 403,
+  CSRF_INVALID: 403,
+  AUTH_REQUIRED: 401,
+  LOGIN_FAILED: 401,
+  ACCOUNT_LOCKED: 423,
+  RATE_LIMITED: 429,
+  USER_EXISTS: 409,
   CERT_NOT_FOUND: 404,
   CA_NOT_FOUND: 404,
   CA_NOT_INITIALISED: 503,

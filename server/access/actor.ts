@@ -1,0 +1,33 @@
+// Who is acting: the signed-in user and the roles they hold, resolved once per
+// request and passed to every service that reads or changes something.
+import type { Role } from "./roles";
+
+export interface RoleGrant {
+  role: Role;
+  /** null for whole-CA roles. */
+  unitId: number | null;
+}
+
+export interface Actor {
+  userId: number;
+  username: string;
+  displayName: string;
+  roles: RoleGrant[];
+}
+
+/** What a service needs to know about the call: who, and which request (for the audit log). */
+export interface CallContext {
+  actor: Actor;
+  requestId: string | null;
+}
+
+/** The actor's name in the audit log. */
+export function auditActor(actor: Actor | null): string {
+  return actor ? `web:${actor.username}` : "web:anonymous";
+}
+
+/** The role and unit recorded with an audit entry: the first grant (an actor with several is rare). */
+export function auditRole(actor: Actor | null): { role: string | null; unitId: number | null } {
+  if (!actor || actor.roles.length === 0) return { role: null, unitId: null };
+  return { role: actor.roles.map((r) => r.role).join(","), unitId: actor.roles.find((r) => r.unitId !== null)?.unitId ?? null };
+}

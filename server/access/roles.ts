@@ -1,0 +1,32 @@
+// The roles of issue 4 and what each may do, in one table. Whole-CA roles hold
+// no unit; unit roles hold one and reach its subtree. Decides nothing about
+// particular objects (scope.ts does that).
+export const ROLES = ["admin", "ca_operator", "provincial_officer", "agency_focal_point", "oversight"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Roles that span the whole CA: granted without a unit. */
+export const WHOLE_CA_ROLES: readonly Role[] = ["admin", "ca_operator", "oversight"];
+/** Roles held on a unit, reaching that unit and everything below it. */
+export const UNIT_ROLES: readonly Role[] = ["provincial_officer", "agency_focal_point"];
+
+export function isRole(s: string): s is Role {
+  return (ROLES as readonly string[]).includes(s);
+}
+
+export type Permission = "dashboard.view" | "units.view" | "certificates.view" | "users.view";
+
+const ALL: readonly Role[] = ROLES;
+
+// Who may use which page, whatever the object; scope.ts then limits the objects.
+// oversight is read-only on certificates, units and dashboards; people are the
+// business of admins and of those who file requests for them.
+export const GRANTS: Readonly<Record<Permission, readonly Role[]>> = {
+  "dashboard.view": ALL,
+  "units.view": ALL,
+  "certificates.view": ALL,
+  "users.view": ["admin", "provincial_officer", "agency_focal_point"],
+};
+
+export function grants(role: Role, permission: Permission): boolean {
+  return GRANTS[permission].includes(role);
+}

@@ -1,0 +1,45 @@
+// Wires the people-facing services from their dependencies: sign-in and
+// sessions, scoping, the directory pages. Built once by the composition root.
+import type { Config } from "../config/schema";
+import { createAccessAudit } from "../access/access-audit";
+import { createAuthService } from "../access/auth-service";
+import type { PasswordHasher } from "../access/passwords";
+import { createScoper } from "../access/scope";
+import type { Store } from "../store/store";
+import { createCertificateDirectory } from "./certificate-directory";
+import { createDashboard } from "./dashboard";
+import { createGuard } from "./guard";
+import { createShell } from "./shell";
+import { createUnitDirectory } from "./unit-directory";
+import type { UnitSource } from "./unit-source";
+import { createUserDirectory } from "./user-directory";
+
+export interface PortalDeps {
+  config: Config;
+  store: Store;
+  units: UnitSource;
+  passwords: PasswordHasher;
+  clock: () => Date;
+  random: (n: number) => Buffer;
+}
+
+export function createPortal(deps: PortalDeps) {
+  const { store, clock, units } = deps;
+  const scoper = createScoper(units);
+  const accessAudit = createAccessAudit({ store, clock });
+  const guard = createGuard({ scoper, audit: accessAudit, clock });
+  const unitDirectory = createUnitDirectory({ store, units, guard, scoper, clock });
+  return {
+    auth: createAuthService(deps),
+    accessAudit,
+    scoper,
+    shell: createShell({ units, unitDirectory, scoper, clock }),
+    certificates: createCertificateDirectory({ store, units, guard, clock }),
+    units: unitDirectory,
+    users: createUserDirectory({ store, units, guard, clock }),
+    dashboard: createDashboard({ store, units, guard, scoper, clock }),
+    clock,
+  };
+}
+
+export type Portal = ReturnType<typeof createPortal>;

@@ -1,0 +1,209 @@
+// SQL for reading certificates page by page: the scoped list with filters and
+// search, counts by status and what expires soon. Read-only; decides nothing
+// about who may see what (the caller passes the scope it computed).
+//
+// Every query is an index range (see 20261123120000_users_sessions.ts): lists
+// are keyset-paginated on (created_at, serial) newest first, or (search_name,
+// serial) when searching by name, so page 1000 costs what page 1 costs.
+import type { Knex } from "knex";
+import { fromDbTime, optionalDbTime, toDbTime } from "./db-time";
+import { prefixUpperBound, searchKey } from "./search-key";
+import type { CertStatus } from "./certificate-store";
+
+/** Which units' certificates: every certificate (also those with no unit), or those of these units. */
+export type UnitFilter = { all: true } | { all: false; unitIds: number[] };
+
+/** Plain-language status: valid splits into active and expired at `now`. */
+export type DisplayStatus = "active" | "expired" | "revoked" | "pending" | "failed";
+
+export interface CertificateListQuery {
+  units: UnitFilter;
+  status?: DisplayStatus | undefined;
+  profile?: string | undefined;
+  /** A name prefix, an exact serial (hex) or an exact e-mail address. */
+  text?: string | undefined;
+  now: Date;
+  limit: number;
+  /** Opaque cursor from the previous page's `next`. */
+  after?: string | undefined;
+}
+
+export interface CertificateSummary {
+  serial: string;
+  profile: string;
+  status: CertStatus;
+  commonName: string;
+  email: string | null;
+  unitId: number | null;
+  notBefore: Date;
+  notAfter: Date;
+  createdAt: Date;
+  revokedAt: Date | null;
+  revocationReason: number | null;
+}
+
+export interface CertificatePage {
+  rows: CertificateSummary[];
+  /** Cursor of the next page, null on the last one. */
+  next: string | null;
+}
+
+export type StatusCounts = Record<DisplayStatus, number>;
+
+export interface CertificateQueryStore {
+  list(q: CertificateListQuery): Promise<CertificatePage>;
+  countByStatus(units: UnitFilter, now: Date): Promise<StatusCounts>;
+  /** Valid certificates whose notAfter falls in [now, until): the count and the first `limit` by notAfter. */
+  expiring(units: UnitFilter, now: Date, until: Date, limit: number): Promise<{ count: number; rows: CertificateSummary[] }>;
+}
+
+interface Row {
+  serial: string;
+  profile: string;
+  status: CertStatus;
+  common_name: string;
+  email: string | null;
+  unit_id: number | null;
+  not_before: string;
+  not_after: string;
+  created_at: string;
+  revoked_at: string | null;
+  revocation_reason: number | null;
+  search_name?: string | null;
+}
+
+const COLUMNS = ["serial", "profile", "status", "common_name", "email", "unit_id", "not_before", "not_after", "created_at", "revoked_at", "revocation_reason"];
+
+function toSummary(r: Row): CertificateSummary {
+  return {
+    serial: r.serial,
+    profile: r.profile,
+    status: r.status,
+    commonName: r.common_name,
+    email: r.email,
+    unitId: r.unit_id === null ? null : Number(r.unit_id),
+    notBefore: fromDbTime(r.not_before),
+    notAfter: fromDbTime(r.not_after),
+    createdAt: fromDbTime(r.created_at),
+    revokedAt: optionalDbTime(r.revoked_at),
+    revocationReason: r.revocation_reason === null ? null : Number(r.revocation_reason),
+  };
+}
+
+// Keeps IN lists well under the bound-parameter limits of both databases.
+const MAX_UNITS = 10_000;
+
+type SearchMode = { kind: "none" } | { kind: "name"; key: string } | { kind: "serial"; serial: string; key: string } | { kind: "email"; email: string };
+
+function searchMode(text: string | undefined): SearchMode {
+  const t = (text ?? "").trim();
+  if (!t) return { kind: "none" };
+  if (t.includes("@")) return { kind: "email", email: t.toLowerCase() };
+  const key = searchKey(t);
+  const hex = t.replace(/[\s:]/g, "").toLowerCase();
+  // A long hex string is most likely a serial; it may still be a name prefix ("dac…"), so both match.
+  if (/^[0-9a-f]{8,40}$/.test(hex)) return { kind: "serial", serial: hex.replace(/^0+(?=.)/, ""), key };
+  return key ? { kind: "name", key } : { kind: "none" };
+}
+
+function encodeCursor(a: string, b: string): string {
+  return Buffer.from(JSON.stringify([a, b]), "utf8").toString("base64url");
+}
+
+function decodeCursor(c: string | undefined): [string, string] | null {
+  if (!c) return null;
+  try {
+    const v = JSON.parse(Buffer.from(c, "base64url").toString("utf8")) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === "string" && typeof v[1] === "string" && v[0].length <= 200 && v[1].length <= 64) return [v[0], v[1]];
+  } catch {
+    // an unreadable cursor is treated as none: the first page
+  }
+  return null;
+}
+
+export function createCertificateQueryStore(db: Knex | Knex.Transaction): CertificateQueryStore {
+  function scoped(qb: Knex.QueryBuilder, units: UnitFilter): Knex.QueryBuilder {
+    if (units.all) return qb;
+    if (units.unitIds.length > MAX_UNITS) throw new Error(`unit filter too large (${units.unitIds.length} units)`);
+    return qb.whereIn("unit_id", units.unitIds);
+  }
+
+  function withStatus(qb: Knex.QueryBuilder, status: DisplayStatus | undefined, now: string): Knex.QueryBuilder {
+    switch (status) {
+      case undefined:
+        return qb;
+      case "active":
+        return qb.where("status", "valid").andWhere("not_after", ">", now);
+      case "expired":
+        return qb.where("status", "valid").andWhere("not_after", "<=", now);
+      default:
+        return qb.where("status", status);
+    }
+  }
+
+  return {
+    async list(q) {
+      if (!q.units.all && q.units.unitIds.length === 0) return { rows: [], next: null };
+      const now = toDbTime(q.now);
+      const mode = searchMode(q.text);
+      const after = decodeCursor(q.after);
+      let qb = scoped(db("certificates").select([...COLUMNS, "search_name"]), q.units);
+      qb = withStatus(qb, q.status, now);
+      if (q.profile) qb = qb.where("profile", q.profile);
+
+      // Name search walks (search_name, serial) in name order; everything else newest first.
+      const byName = mode.kind === "name" || mode.kind === "serial";
+      if (mode.kind === "email") qb = qb.where("email", mode.email);
+      const namePrefix = (w: Knex.QueryBuilder, key: string) => w.where("search_name", ">=", key).andWhere("search_name", "<", prefixUpperBound(key));
+      if (mode.kind === "name") qb = namePrefix(qb, mode.key);
+      if (mode.kind === "serial") {
+        const { serial, key } = mode;
+        qb = qb.where((w) => {
+          w.where("serial", serial);
+          if (key) w.orWhere((x) => namePrefix(x, key));
+        });
+      }
+      if (byName) {
+        if (after) qb = qb.andWhere((w) => w.where("search_name", ">", after[0]).orWhere((x) => x.where("search_name", after[0]).andWhere("serial", ">", after[1])));
+        qb = qb.orderBy([{ column: "search_name" }, { column: "serial" }]);
+      } else {
+        if (after) qb = qb.andWhere((w) => w.where("created_at", "<", after[0]).orWhere((x) => x.where("created_at", after[0]).andWhere("serial", "<", after[1])));
+        qb = qb.orderBy([{ column: "created_at", order: "desc" }, { column: "serial", order: "desc" }]);
+      }
+      const rows = (await qb.limit(q.limit + 1)) as Row[];
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      const next = rows.length > q.limit && last ? (byName ? encodeCursor(last.search_name ?? "", last.serial) : encodeCursor(last.created_at, last.serial)) : null;
+      return { rows: page.map(toSummary), next };
+    },
+
+    async countByStatus(units, at) {
+      const out: StatusCounts = { active: 0, expired: 0, revoked: 0, pending: 0, failed: 0 };
+      if (!units.all && units.unitIds.length === 0) return out;
+      const now = toDbTime(at);
+      const rows = (await scoped(db("certificates"), units)
+        .select("status")
+        .count({ n: "*" })
+        .sum({ ended: db.raw("case when not_after <= ? then 1 else 0 end", [now]) })
+        .groupBy("status")) as Array<{ status: CertStatus; n: number | string; ended: number | string | null }>;
+      for (const r of rows) {
+        const n = Number(r.n);
+        if (r.status === "valid") {
+          out.expired += Number(r.ended ?? 0);
+          out.active += n - Number(r.ended ?? 0);
+        } else {
+          out[r.status] += n;
+        }
+      }
+      return out;
+    },
+
+    async expiring(units, at, until, limit) {
+      if (!units.all && units.unitIds.length === 0) return { count: 0, rows: [] };
+      const base = () => scoped(db("certificates"), units).where("status", "valid").andWhere("not_after", ">", toDbTime(at)).andWhere("not_after", "<", toDbTime(until));
+      const c = (await base().count({ n: "*" }).first()) as { n: number | string };
+      const rows = (await base().select(COLUMNS).orderBy([{ column: "not_after" }, { column: "serial" }]).limit(limit)) as Row[];
+      return { count: Number(c.n), rows: rows.map(toSummary) };
+    },
+  };
+}

@@ -1,0 +1,28 @@
+// Mounts the people-facing part of the app: the stylesheet, form parsing, the
+// request context (language, session, actor), CSRF on every form, the layout's
+// shell for signed-in pages, sign-in and the directory pages.
+import { join } from "node:path";
+import express, { Router } from "express";
+import type { Config } from "../config/schema";
+import type { Portal } from "../directory/portal";
+import { authRoutes } from "./auth-routes";
+import { directoryRoutes } from "./directory-routes";
+import { callOf, csrfProtection, requestContext, stateOf } from "./request-context";
+
+const PUBLIC_DIR = join(__dirname, "..", "..", "public");
+
+export function portalRoutes(deps: { portal: Portal; config: Config }): Router {
+  const r = Router();
+  r.use("/static", express.static(PUBLIC_DIR, { index: false, maxAge: "1h" }));
+  r.use(express.urlencoded({ extended: false, limit: "32kb", parameterLimit: 50 }));
+  r.use(requestContext(deps));
+  r.use(csrfProtection(deps));
+  // The layout's side panel and header for signed-in pages.
+  r.use(async (req, res, next) => {
+    if (stateOf(req).actor && req.method === "GET" && !/\/(pem|der)$/.test(req.path)) res.locals.shell = await deps.portal.shell.forCaller(callOf(req));
+    next();
+  });
+  r.use(authRoutes(deps));
+  r.use(directoryRoutes(deps));
+  return r;
+}
