@@ -368,9 +368,10 @@ const CLK_TCK = (() => {
   return Number.isFinite(n) && n > 0 ? n : 100;
 })();
 
-/** User+system CPU seconds used so far by every live process in a process group. */
-function groupCpuSeconds(pgid: number): number {
-  let ticks = 0;
+/** User and system CPU seconds used so far by every live process in a process group. */
+function groupCpu(pgid: number): { user: number; sys: number } {
+  let user = 0;
+  let sys = 0;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -382,9 +383,15 @@ function groupCpuSeconds(pgid: number): number {
     // Fields after "(comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     if (Number(f[2]) !== pgid) continue;
-    ticks += Number(f[11]) + Number(f[12]);
+    user += Number(f[11]);
+    sys += Number(f[12]);
   }
-  return ticks / CLK_TCK;
+  return { user: user / CLK_TCK, sys: sys / CLK_TCK };
+}
+
+function groupCpuSeconds(pgid: number): number {
+  const c = groupCpu(pgid);
+  return c.user + c.sys;
 }
 
 /** Busy CPU seconds of the whole machine so far (all cores; /proc/stat). */
@@ -771,8 +778,9 @@ interface LoadResult {
   loadCores: number;
   /** Cores busy with anything else on the machine during the run (other users' jobs, the bench script itself). */
   otherCores: number;
-  /** Server CPU seconds in the measured window. */
+  /** Server CPU seconds in the measured window, and the part spent in the kernel. */
   serverCpuSeconds: number;
+  serverSysSeconds: number;
   /** The measured window, in µs of the monotonic clock (the one V8 profiles use). */
   windowUs: [number, number];
 }
@@ -845,7 +853,7 @@ async function runWrk(row: Row, reqs: OcspReq[], seconds: number, opts: Options,
   writeFileSync(goFile, "go\n");
   await settledP;
   // The measured window starts now: wrk connects and sends load right after its setup().
-  const before = groupCpuSeconds(row.server.child.pgid);
+  const before = groupCpu(row.server.child.pgid);
   const machine0 = machineBusySeconds();
   const wrk0 = pidCpuSeconds(child.pgid);
   const t0 = process.hrtime.bigint();
@@ -860,7 +868,9 @@ async function runWrk(row: Row, reqs: OcspReq[], seconds: number, opts: Options,
   clearInterval(sampler);
   const w1 = monoUs();
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  const serverCpu = groupCpuSeconds(row.server.child.pgid) - before;
+  const after = groupCpu(row.server.child.pgid);
+  const serverCpu = after.user + after.sys - before.user - before.sys;
+  const serverSys = after.sys - before.sys;
   const machineCpu = machineBusySeconds() - machine0;
   const loadCpu = wrkCpu - wrk0;
   children.delete(child);
@@ -882,6 +892,7 @@ async function runWrk(row: Row, reqs: OcspReq[], seconds: number, opts: Options,
     loadCores: loadCpu / wall,
     otherCores: Math.max(0, (machineCpu - serverCpu - loadCpu) / wall),
     serverCpuSeconds: serverCpu,
+    serverSysSeconds: serverSys,
     windowUs: [w0, w1],
   };
 }
@@ -892,7 +903,7 @@ async function runAutocannon(row: Row, reqs: OcspReq[], seconds: number, opts: O
     row.method === "POST"
       ? reqs.map((r) => ({ method: "POST" as const, path: row.server.postPath, headers: { "content-type": "application/ocsp-request" }, body: r.der }))
       : reqs.map((r) => ({ method: "GET" as const, path: row.server.getPrefix + r.getPath }));
-  const before = groupCpuSeconds(row.server.child.pgid);
+  const before = groupCpu(row.server.child.pgid);
   const machine0 = machineBusySeconds();
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
@@ -901,7 +912,9 @@ async function runAutocannon(row: Row, reqs: OcspReq[], seconds: number, opts: O
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const w1 = monoUs();
   const cpu = process.cpuUsage(cpu0);
-  const serverCpu = groupCpuSeconds(row.server.child.pgid) - before;
+  const after = groupCpu(row.server.child.pgid);
+  const serverCpu = after.user + after.sys - before.user - before.sys;
+  const serverSys = after.sys - before.sys;
   const machineCpu = machineBusySeconds() - machine0;
   const loadCpu = (cpu.user + cpu.system) / 1e6;
   const errs = { "connection errors": result.errors - result.timeouts, timeouts: result.timeouts, "non-2xx": result.non2xx };
@@ -917,6 +930,7 @@ async function runAutocannon(row: Row, reqs: OcspReq[], seconds: number, opts: O
     loadCores: loadCpu / wall,
     otherCores: Math.max(0, (machineCpu - serverCpu - loadCpu) / wall),
     serverCpuSeconds: serverCpu,
+    serverSysSeconds: serverSys,
     windowUs: [w0, w1],
   };
 }
@@ -1013,7 +1027,9 @@ function summariseProfile(file: string, r: LoadResult): string {
   const top = <K>(m: Map<K, number>, k: number) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, k);
   const lines = [
     `Measured window only: ${fmt(requests)} requests; the server process used ${fmt(cpuPerReqUs, 1)} µs of CPU per request ` +
-      `(/proc); main thread ${fmt((100 * busy) / Math.max(1, total), 0)}% busy in the profile. "per request" = share × ${fmt(cpuPerReqUs, 1)} µs.`,
+      `(/proc; ${fmt((r.serverSysSeconds * 1e6) / requests, 1)} µs of it in the kernel); main thread ${fmt((100 * busy) / Math.max(1, total), 0)}% busy in the profile. ` +
+      `"per request" = share × ${fmt(cpuPerReqUs, 1)} µs. The profiler samples wall time: \`writev\` (the native socket write) also collects ` +
+      "time the thread spent preempted on a busy machine; compare its share with the kernel time above before blaming the syscall.",
     "",
     "Self time by module:",
     "",
