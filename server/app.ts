@@ -12,7 +12,6 @@ import type { OcspResponder } from "./publish/ocsp-responder";
 import type { Store } from "./store/store";
 import { errorHandler, notFound } from "./web/error-handler";
 import { homeRoutes } from "./web/home-routes";
-import { ocspRoutes } from "./web/ocsp-routes";
 import { pkiRoutes } from "./web/pki-routes";
 import { createTranslator } from "./web/i18n/i18n";
 import { portalRoutes } from "./web/portal-routes";
@@ -38,9 +37,9 @@ export function createApp(deps: AppDeps): Express {
   app.engine("hbs", engine({ extname: ".hbs", defaultLayout: "main", layoutsDir: join(VIEWS, "layouts"), partialsDir: join(VIEWS, "partials"), helpers: viewHelpers(createTranslator()) }));
   app.set("view engine", "hbs");
   app.set("views", VIEWS);
-  // Relying parties fetch CRLs, CA certificates and OCSP over plain HTTP (RFC 5280 4.2.1.13, RFC 6960 A.1):
+  // OCSP is answered before Express (server/web/ocsp-http.ts). Relying parties
+  // fetch CRLs and CA certificates over plain HTTP (RFC 5280 4.2.1.13):
   // those routes come before helmet so no HSTS/upgrade headers are attached to them.
-  app.use(ocspRoutes({ responder: deps.responder, clock: deps.clock }));
   app.use(pkiRoutes({ cas: deps.store.cas, publisher: deps.publisher }));
   // No inline scripts or styles anywhere (public/app.css). Over plain HTTP (a test
   // deployment) browsers must not be told to upgrade requests or pin HTTPS.

@@ -14,6 +14,7 @@ import { createCrlPublisher, CrlPublisher } from "./publish/crl-publisher";
 import { createOcspResponder, OcspResponder } from "./publish/ocsp-responder";
 import { createPublicationScheduler, PublicationScheduler } from "./publish/publication-scheduler";
 import { createRevocationFeed } from "./publish/revocation-feed";
+import { createOcspHttpHandler, isOcspPath } from "./web/ocsp-http";
 import { createCheckpointTimer } from "./audit/checkpoint-timer";
 import { randomBytes } from "node:crypto";
 import { createArgon2Hasher } from "./access/passwords";
@@ -83,7 +84,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
 
   const portal = createPortal({ config, store, units: unitSourceFromStore(store.units), passwords: createArgon2Hasher(), clock, random: (n) => randomBytes(n) });
   const app = createApp({ config, store, publisher, responder, clock, log, portal });
-  const http = createServer(app);
+  const ocsp = createOcspHttpHandler({ responder, clock, log });
+  const http = createServer((req, res) => (isOcspPath(req.url) ? ocsp(req, res) : app(req, res)));
   http.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
