@@ -1,7 +1,7 @@
 // SQL for certificates and their revocations: the issuance cycle (pending →
 // valid | failed), revocation, OCSP status look-ups and the revocation feed.
 import type { Knex } from "knex";
-import { fromDbTime, optionalDbTime, toDbTime } from "./db-time";
+import { fromDbTime, optionalDbTime, parseDbTime, toDbTime } from "./db-time";
 import { searchKey } from "./search-key";
 
 export type CertStatus = "pending" | "valid" | "revoked" | "failed";
@@ -314,6 +314,9 @@ export function createCertificateStore(db: Knex | Knex.Transaction): Certificate
     },
     crlEntries(caId, notExpiredSince, pageSize = 20_000) {
       const cutoff = toDbTime(notExpiredSince);
+      // One concatenated text column per row: the sqlite3 driver's per-column
+      // object building was most of the cost of a 1M-entry CRL (measured 2x).
+      const packed = db.raw("id || ' ' || serial || ' ' || reason || ' ' || revoked_at || ' ' || coalesce(invalidity_date, '') as p");
       return {
         async *[Symbol.asyncIterator]() {
           let after = 0;
@@ -324,21 +327,15 @@ export function createCertificateStore(db: Knex | Knex.Transaction): Certificate
               .andWhere("cert_not_after", ">=", cutoff)
               .orderBy("id")
               .limit(pageSize)
-              .select("id", "serial", "reason", "revoked_at", "invalidity_date")) as Array<{
-              id: number;
-              serial: string;
-              reason: number;
-              revoked_at: string;
-              invalidity_date: string | null;
-            }>;
+              .select(packed)) as Array<{ p: string }>;
             if (rows.length === 0) return;
-            after = rows[rows.length - 1]!.id;
-            yield rows.map((r) => ({
-              serialHex: r.serial,
-              revokedAt: fromDbTime(r.revoked_at),
-              reason: r.reason,
-              invalidityDate: optionalDbTime(r.invalidity_date),
-            }));
+            const page: CrlEntryRow[] = new Array(rows.length);
+            for (let i = 0; i < rows.length; i++) {
+              const [id, serial, reason, revokedAt, invalidity] = rows[i]!.p.split(" ");
+              page[i] = { serialHex: serial!, revokedAt: parseDbTime(revokedAt!), reason: Number(reason), invalidityDate: invalidity ? parseDbTime(invalidity) : null };
+              after = Number(id);
+            }
+            yield page;
             if (rows.length < pageSize) return;
           }
         },
