@@ -40,7 +40,8 @@ DEPS=(
   "PostgreSQL server (initdb, postgres)|have_pg_server|postgresql"
   # "certtool (GnuTLS)|command -v certtool|gnutls-bin"
   # "certutil (NSS)|command -v certutil|libnss3-tools"
-  # "chromium|command -v chromium|chromium"
+  # The browser journey test (test/browser/) drives Debian's chromium through playwright-core.
+  "chromium|test -x /usr/bin/chromium|chromium"
 )
 
 missing_names=()
