@@ -8,6 +8,7 @@ import { registerCaCommands } from "./commands/ca-commands";
 import { registerCertCommands } from "./commands/cert-commands";
 import { registerCrlCommands } from "./commands/crl-commands";
 import { registerDbCommands } from "./commands/db-commands";
+import { registerUnitCommands } from "./commands/unit-commands";
 import { registerUserCommands } from "./commands/user-commands";
 
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerCertCommands(program);
   registerCrlCommands(program);
   registerDbCommands(program);
+  registerUnitCommands(program);
   registerAuditCommands(program);
   registerUserCommands(program);
   return program;

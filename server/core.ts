@@ -12,6 +12,7 @@ import { createRevocationService, RevocationNotice, RevocationService } from "./
 import { openDatabase } from "./store/connection";
 import { migrateLatest } from "./store/migrate";
 import { createStore, Store } from "./store/store";
+import { createUnitService, UnitService } from "./org/unit-service";
 import { AuditLog, createAuditLog } from "./audit/audit-log";
 
 export interface Core {
@@ -21,6 +22,8 @@ export interface Core {
   hierarchy: Hierarchy;
   issuance: IssuanceService;
   revocation: RevocationService;
+  /** Administrative units: the dated tree of agencies and its change batches. */
+  units: UnitService;
   /** The tamper-evident audit log: checkpoint, verify, evidence. */
   auditLog: AuditLog;
   clock: () => Date;
@@ -47,6 +50,7 @@ export async function openCore(config: Config, opts: CoreOptions = {}): Promise<
   const auditLog = createAuditLog({ store, signer: auditSigner, clock });
   const issuer = createSubscriberIssuer({ config, store, keyRing, makeLintCopy, clock, random });
   const issuance = createIssuanceService({ config, store, issuer, clock });
+  const units = createUnitService({ store, clock });
   const listeners: Array<(n: RevocationNotice) => void> = [];
   const revocation = createRevocationService({
     store,
@@ -62,6 +66,7 @@ export async function openCore(config: Config, opts: CoreOptions = {}): Promise<
     hierarchy,
     issuance,
     revocation,
+    units,
     auditLog,
     clock,
     onRevoked: (l) => listeners.push(l),

@@ -41,7 +41,7 @@ export type ErrorCode =
   | "UNIT_CODE_TAKEN"
   | "BATCH_INVALID"
   | "BATCH_NOT_FOUND"
-  | "BATCH_CONFLICT";
+  | "UNIT_CONFLICT";
 
 export class AppError extends Error {
   readonly code: ErrorCode;

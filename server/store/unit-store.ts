@@ -86,8 +86,6 @@ export interface UnitStore {
   subtreeIdsAsOf(rootId: number, date: string): Promise<number[]>;
   /** Versions that still hold after `date` (current, or ending after it) and name one of `parentIds` as parent. */
   childVersionsLastingAfter(parentIds: number[], date: string): Promise<UnitVersion[]>;
-  /** The last version of each unit (current or not). */
-  latestVersions(unitIds: number[]): Promise<UnitVersion[]>;
   history(unitId: number): Promise<UnitVersion[]>;
 
   insertBatch(b: { title: string; effectiveDate: string; createdBy: string }, changes: StoredChange[], now: Date): Promise<number>;
@@ -318,16 +316,6 @@ export function createUnitStore(db: Knex | Knex.Transaction): UnitStore {
         const rows = (await versions()
           .whereIn("v.parent_unit_id", part)
           .andWhere((w) => w.whereNull("v.valid_to").orWhere("v.valid_to", ">", date))) as VersionRow[];
-        out.push(...rows.map(toVersion));
-      }
-      return out;
-    },
-    async latestVersions(unitIds) {
-      const out: UnitVersion[] = [];
-      for (const part of chunks([...new Set(unitIds)])) {
-        const rows = (await versions()
-          .whereIn("v.unit_id", part)
-          .whereNotExists((q) => q.select(db.raw("1")).from("unit_versions as n").whereRaw("n.unit_id = v.unit_id").andWhereRaw("n.valid_from > v.valid_from"))) as VersionRow[];
         out.push(...rows.map(toVersion));
       }
       return out;
