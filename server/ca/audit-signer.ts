@@ -2,29 +2,19 @@
 // whose only purpose is signing audit checkpoints, and signs checkpoint
 // statements with its key. The key never leaves this module; callers hand it
 // the statement bytes and get a signature back.
+import type { CaDeps } from "./ca-deps";
 import { createHash, verify as cryptoVerify, X509Certificate } from "node:crypto";
 import { join } from "node:path";
-import type { Config } from "../config/schema";
 import { AppError } from "../errors/app-error";
-import type { Store } from "../store/store";
 import { publicationUrls } from "./hierarchy";
 import { runIssuanceCycle } from "./issue-cycle";
 import { generateKeyPair, readKeyFile, writeKeyFile } from "./key-file";
-import type { KeyRing } from "./key-ring";
-import type { LintCopyMaker } from "./lint-copy";
 import { buildName } from "./name";
 import { buildExtensions } from "./profiles";
 import { newSerial } from "./serial";
 import { createSigner, publicKeyHash } from "./signer";
 
-export interface AuditSignerDeps {
-  config: Config;
-  store: Store;
-  keyRing: KeyRing;
-  makeLintCopy: LintCopyMaker;
-  clock: () => Date;
-  random: (n: number) => Buffer;
-}
+export type AuditSignerDeps = CaDeps;
 
 /** A loaded audit-signing key: signs checkpoint statements (ECDSA P-256 with SHA-256, DER signature). */
 export interface AuditSigningKey {

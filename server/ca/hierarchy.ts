@@ -1,16 +1,16 @@
 // Creates and maintains the TEST CA hierarchy: a self-signed root, an issuing
 // CA under it, and the issuing CA's delegated OCSP responder (RFC 6960
 // 4.2.2.2), renewed before it expires. Resumable: each stage is skipped when done.
+import type { CaDeps } from "./ca-deps";
 import { createHash, X509Certificate } from "node:crypto";
 import { join } from "node:path";
 import type { Config } from "../config/schema";
 import { AppError } from "../errors/app-error";
-import type { Store } from "../store/store";
 import { assembleCertificate, tbsOf } from "./cert-assembly";
 import { generateKeyPair, KeyPair, writeKeyFile } from "./key-file";
-import { KeyRing, LoadedCa, subjectDerOf } from "./key-ring";
+import { LoadedCa, subjectDerOf } from "./key-ring";
 import { lintCertificate } from "./lint";
-import type { LintCopyMaker, TbsSpec } from "./lint-copy";
+import type { TbsSpec } from "./lint-copy";
 import { buildName } from "./name";
 import { pem, writeCaFiles, pkiDir } from "./pki-files";
 import { buildExtensions, SUBSCRIBER_PROFILES } from "./profiles";
@@ -20,13 +20,7 @@ import { runIssuanceCycle } from "./issue-cycle";
 import type { AuditSigner } from "./audit-signer";
 import { writeFileSync } from "node:fs";
 
-export interface HierarchyDeps {
-  config: Config;
-  store: Store;
-  keyRing: KeyRing;
-  makeLintCopy: LintCopyMaker;
-  clock: () => Date;
-  random: (n: number) => Buffer;
+export interface HierarchyDeps extends CaDeps {
   /** When given, `init` also creates the audit-log signer (server/ca/audit-signer.ts). */
   auditSigner?: Pick<AuditSigner, "ensure">;
 }

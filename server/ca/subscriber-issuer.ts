@@ -1,14 +1,11 @@
 // Issues subscriber certificates (individual, organization, device) from the
 // active issuing CA. The RA has already validated the request; this builds the
 // TBS from the profile and runs the issuance cycle.
+import type { CaDeps } from "./ca-deps";
 import { createHash } from "node:crypto";
-import type { Config } from "../config/schema";
 import { AppError } from "../errors/app-error";
-import type { Store } from "../store/store";
 import { publicationUrls } from "./hierarchy";
 import { runIssuanceCycle, Issued } from "./issue-cycle";
-import type { KeyRing } from "./key-ring";
-import type { LintCopyMaker } from "./lint-copy";
 import { buildName } from "./name";
 import { buildExtensions, SubscriberProfile } from "./profiles";
 import { newSerial } from "./serial";
@@ -34,14 +31,7 @@ export interface SubscriberIssueInput {
   unitId?: number | null;
 }
 
-export interface SubscriberIssuerDeps {
-  config: Config;
-  store: Store;
-  keyRing: KeyRing;
-  makeLintCopy: LintCopyMaker;
-  clock: () => Date;
-  random: (n: number) => Buffer;
-}
+export type SubscriberIssuerDeps = CaDeps;
 
 // Backdating notBefore absorbs clock skew on relying parties (Boulder backdates too).
 const BACKDATE_MS = 60_000;

@@ -1,20 +1,10 @@
 // Unit snapshots and trees: turns versions into the shape people see (nested by
 // parent, children ordered by code) and prints it indented. No database here.
-import type { UnitType, UnitVersion } from "../store/unit-store";
-import type { FocalPoint } from "./unit-validation";
+import type { UnitVersion } from "../store/unit-store";
+import type { UnitSpec } from "./unit-validation";
 
-/** One unit as it stands on one day, its parent named by code. */
-export interface UnitSnapshot {
-  code: string;
-  name: string;
-  type: UnitType;
-  parent: string | null;
-  taxCode: string | null;
-  budgetCode: string | null;
-  address: string | null;
-  emailDomain: string | null;
-  focalPoint: FocalPoint | null;
-}
+/** One unit as it stands on one day, its parent named by code: the same shape as the spec that creates it. */
+export type UnitSnapshot = UnitSpec;
 
 export interface TreeNode extends UnitSnapshot {
   children: TreeNode[];

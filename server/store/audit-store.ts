@@ -12,7 +12,7 @@
 // the audit entry LAST, after the state change it describes, so no transaction
 // waits for a row lock while holding the head.
 import type { Knex } from "knex";
-import { canonicalJson, CHAIN_VERSION, entryHash } from "./audit-hash";
+import { canonicalJson, CHAIN_VERSION, entryHash, type HashedEntry } from "./audit-hash";
 import { toDbTime } from "./db-time";
 
 export interface AuditEntry {
@@ -49,23 +49,11 @@ export interface AuditRecord extends AuditEntry {
 }
 
 /** An entry exactly as stored: the text its hash covers (see audit-hash.ts). */
-export interface ChainRow {
-  id: number;
+export interface ChainRow extends Omit<HashedEntry, "prevHash"> {
   chainVersion: number | null;
+  /** Null only on rows written before the chain existed (the backfill migration fills them). */
   prevHash: string | null;
   hash: string | null;
-  at: string;
-  actor: string;
-  role: string | null;
-  unitId: number | null;
-  action: string;
-  objectType: string | null;
-  objectId: string | null;
-  outcome: string;
-  requestId: string | null;
-  details: string | null;
-  before: string | null;
-  after: string | null;
 }
 
 export interface AuditHead {
