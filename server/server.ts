@@ -20,6 +20,8 @@ import { randomBytes } from "node:crypto";
 import { createArgon2Hasher } from "./access/passwords";
 import { createPortal } from "./directory/portal";
 import { unitSourceFromStore } from "./directory/unit-source";
+import { seedDemoProvince } from "./demo/demo-province";
+import { demoUsersBanner, seedDemoUsers } from "./demo/demo-users";
 
 export interface RunningServer {
   url: string;
@@ -82,7 +84,16 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const auditCheckpoints = createCheckpointTimer({ checkpoint: (actor) => core.auditLog.checkpoint(actor), intervalMs: config.audit.checkpointMinutes * 60_000, log });
   await auditCheckpoints.start();
 
-  const portal = createPortal({ config, store, units: unitSourceFromStore(store.units), passwords: createArgon2Hasher(), clock, random: (n) => randomBytes(n) });
+  const unitSource = unitSourceFromStore(store.units);
+  const passwords = createArgon2Hasher();
+  if (config.demo) {
+    // DEMO=1: a fictional province and one user per role, to try the app at once (idempotent).
+    const province = await seedDemoProvince({ store, clock });
+    if (province.seeded) log("info", "demo province created", { batches: province.batchIds.length });
+    const created = await seedDemoUsers({ store, units: unitSource, passwords, clock });
+    if (created.length) process.stdout.write(demoUsersBanner(created) + "\n");
+  }
+  const portal = createPortal({ config, store, units: unitSource, passwords, clock, random: (n) => randomBytes(n) });
   const app = createApp({ config, store, publisher, responder, clock, log, portal });
   const ocsp = createOcspHttpHandler({ responder, clock, log });
   const http = createServer((req, res) => (isOcspPath(req.url) ? ocsp(req, res) : app(req, res)));

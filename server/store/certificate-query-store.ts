@@ -128,6 +128,18 @@ export function createCertificateQueryStore(db: Knex | Knex.Transaction): Certif
     return qb.whereIn("unit_id", units.unitIds);
   }
 
+  // A page of a wide scope (a province: hundreds of units) is found faster by
+  // walking the (created_at, serial) order and filtering on unit than by sorting
+  // every certificate of those units (measured: 340 ms → a few ms at 1M);
+  // "unit_id + 0" keeps the planner off the unit index. A narrow scope (an
+  // agency) is faster the other way round.
+  const WIDE_SCOPE = 64;
+  function scopedForList(qb: Knex.QueryBuilder, units: UnitFilter, ordered: boolean): Knex.QueryBuilder {
+    if (units.all || !ordered || units.unitIds.length <= WIDE_SCOPE) return scoped(qb, units);
+    if (units.unitIds.length > MAX_UNITS) throw new Error(`unit filter too large (${units.unitIds.length} units)`);
+    return qb.whereRaw(`unit_id + 0 in (${units.unitIds.map(() => "?").join(", ")})`, units.unitIds);
+  }
+
   function withStatus(qb: Knex.QueryBuilder, status: DisplayStatus | undefined, now: string): Knex.QueryBuilder {
     switch (status) {
       case undefined:
@@ -147,7 +159,7 @@ export function createCertificateQueryStore(db: Knex | Knex.Transaction): Certif
       const now = toDbTime(q.now);
       const mode = searchMode(q.text);
       const after = decodeCursor(q.after);
-      let qb = scoped(db("certificates").select([...COLUMNS, "search_name"]), q.units);
+      let qb = scopedForList(db("certificates").select([...COLUMNS, "search_name"]), q.units, mode.kind === "none");
       qb = withStatus(qb, q.status, now);
       if (q.profile) qb = qb.where("profile", q.profile);
 

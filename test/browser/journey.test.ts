@@ -20,7 +20,6 @@ forEachDatabase("browser journey: a focal point in chromium", (db) => {
   let profile: string | undefined;
 
   before(async function () {
-    if (db.kind !== "sqlite") this.skip(); // the browser sees the same pages on both databases; the HTTP tests cover PostgreSQL
     if (!existsSync(CHROMIUM)) {
       if (process.env.CI === "true") throw new Error(`${CHROMIUM} is missing (apt-get install chromium)`);
       this.skip();
