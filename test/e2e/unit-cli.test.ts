@@ -7,7 +7,7 @@ import { join } from "node:path";
 import knex from "knex";
 import { runCli, type CliResult } from "../support/cli";
 import { forEachDatabase } from "../support/databases";
-import { DEMO_TREE_2024_12_31 } from "../unit/org/demo-trees";
+import { DEMO_TREE_2024_12_31 } from "../unit/org/demo-trees.fixture";
 
 forEachDatabase("CLI: units", (db) => {
   let env: NodeJS.ProcessEnv;

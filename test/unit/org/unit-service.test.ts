@@ -11,7 +11,7 @@ import { openDatabase } from "../../../server/store/connection";
 import { migrateLatest } from "../../../server/store/migrate";
 import { createStore, Store } from "../../../server/store/store";
 import { forEachDatabase, type DatabaseContext } from "../../support/databases";
-import { DEMO_TREE_2024_12_31, DEMO_TREE_2026_01_01 } from "./demo-trees";
+import { DEMO_TREE_2024_12_31, DEMO_TREE_2026_01_01 } from "./demo-trees.fixture";
 
 const NOW = new Date("2026-01-15T03:00:00Z");
 const ACTOR = "test:units";

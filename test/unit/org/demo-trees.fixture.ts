@@ -1,4 +1,4 @@
-// The demo province's tree, written out by hand: before the 2025 reforms and after them.
+// Test fixture (no tests): the demo province's tree, written out by hand, before the 2025 reforms and after them.
 export const DEMO_TREE_2024_12_31 = `SH Ủy ban nhân dân tỉnh Thử Nghiệm Sơn Hà [province]
   SH-BHXH Bảo hiểm xã hội tỉnh Thử Nghiệm Sơn Hà [central_in_province]
   SH-H-LAMTHU Ủy ban nhân dân huyện Lam Thử [district]
