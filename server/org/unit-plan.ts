@@ -1,7 +1,7 @@
 // Plans a batch of structure changes against the tree as it stands on the
 // effective date: what happens to every unit, the lineage, the tree afterwards.
 // Pure and synchronous, so preview and apply run the very same plan; the
-// service fetches what it needs beforehand and writes the plan afterwards.
+// plan store (unit-plan-store.ts) fetches what it needs beforehand and writes the plan afterwards.
 import { createHash } from "node:crypto";
 import { AppError, ErrorCode } from "../errors/app-error";
 import type { LineageKind, UnitVersion } from "../store/unit-store";
