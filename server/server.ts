@@ -15,6 +15,7 @@ import { createOcspResponder, OcspResponder } from "./publish/ocsp-responder";
 import { createPublicationScheduler, PublicationScheduler } from "./publish/publication-scheduler";
 import { createRevocationFeed } from "./publish/revocation-feed";
 import { createOcspHttpHandler, isOcspPath } from "./web/ocsp-http";
+import { createAuditMonitor } from "./audit/audit-monitor";
 import { createCheckpointTimer } from "./audit/checkpoint-timer";
 import { randomBytes } from "node:crypto";
 import { createArgon2Hasher } from "./access/passwords";
@@ -93,7 +94,10 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const created = await seedDemoUsers({ store, units: unitSource, passwords, clock });
     if (created.length) process.stdout.write(demoUsersBanner(created) + "\n");
   }
-  const portal = createPortal({ config, store, units: unitSource, passwords, clock, random: (n) => randomBytes(n) });
+  // The oversight page's answer "is the audit chain intact?", verified in the background.
+  const auditMonitor = createAuditMonitor({ verify: () => core.auditLog.verify(), store, clock, log });
+  auditMonitor.start();
+  const portal = createPortal({ config, store, units: unitSource, passwords, clock, random: (n) => randomBytes(n), auditMonitor });
   const app = createApp({ config, store, publisher, responder, clock, log, portal });
   const ocsp = createOcspHttpHandler({ responder, clock, log });
   const http = createServer((req, res) => (isOcspPath(req.url) ? ocsp(req, res) : app(req, res)));
@@ -123,6 +127,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         await feed.stop();
         await scheduler.stop();
         await auditCheckpoints.stop();
+        await auditMonitor.stop();
         await core.close();
       })();
       return closing;

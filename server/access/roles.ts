@@ -13,7 +13,7 @@ export function isRole(s: string): s is Role {
   return (ROLES as readonly string[]).includes(s);
 }
 
-export type Permission = "dashboard.view" | "units.view" | "certificates.view" | "users.view";
+export type Permission = "dashboard.view" | "units.view" | "certificates.view" | "users.view" | "audit.view";
 
 const ALL: readonly Role[] = ROLES;
 
@@ -25,6 +25,8 @@ export const GRANTS: Readonly<Record<Permission, readonly Role[]>> = {
   "units.view": ALL,
   "certificates.view": ALL,
   "users.view": ["admin", "provincial_officer", "agency_focal_point"],
+  // The audit log (issue 4): oversight reads it, admins too; nobody else.
+  "audit.view": ["admin", "oversight"],
 };
 
 export function grants(role: Role, permission: Permission): boolean {

@@ -2,10 +2,13 @@
 // sessions, scoping, the directory pages. Built once by the composition root.
 import type { Config } from "../config/schema";
 import { createAccessAudit } from "../access/access-audit";
+import { createAuditMonitor, type AuditMonitor } from "../audit/audit-monitor";
+import { verifyAuditChain } from "../audit/verify-chain";
 import { createAuthService } from "../access/auth-service";
 import type { PasswordHasher } from "../access/passwords";
 import { createScoper } from "../access/scope";
 import type { Store } from "../store/store";
+import { createAuditDirectory } from "./audit-directory";
 import { createCertificateDirectory } from "./certificate-directory";
 import { createDashboard } from "./dashboard";
 import { createGuard } from "./guard";
@@ -21,6 +24,8 @@ export interface PortalDeps {
   passwords: PasswordHasher;
   clock: () => Date;
   random: (n: number) => Buffer;
+  /** The audit chain's background verifier (server.ts starts and stops it); a quiet one if not given. */
+  auditMonitor?: AuditMonitor;
 }
 
 export function createPortal(deps: PortalDeps) {
@@ -38,6 +43,7 @@ export function createPortal(deps: PortalDeps) {
     units: unitDirectory,
     users: createUserDirectory({ store, units, guard, clock }),
     dashboard: createDashboard({ store, units, guard, scoper, clock }),
+    audit: createAuditDirectory({ store, units, guard, clock, monitor: deps.auditMonitor ?? createAuditMonitor({ verify: () => verifyAuditChain({ store }), store, clock, log: () => {} }) }),
     clock,
   };
 }

@@ -10,6 +10,7 @@ export interface ShellView {
   tree: TreeNode[];
   roles: Array<{ role: string; unitName: string | null }>;
   canSeeUsers: boolean;
+  canSeeAudit: boolean;
 }
 
 export function createShell(deps: { units: UnitSource; unitDirectory: UnitDirectory; scoper: Scoper; clock: () => Date }) {
@@ -23,6 +24,7 @@ export function createShell(deps: { units: UnitSource; unitDirectory: UnitDirect
         tree: await deps.unitDirectory.tree(ctx),
         roles: ctx.actor.roles.map((r) => ({ role: r.role, unitName: r.unitId === null ? null : (names.get(r.unitId) ?? null) })),
         canSeeUsers: deps.scoper.may(ctx.actor, "users.view"),
+        canSeeAudit: deps.scoper.may(ctx.actor, "audit.view"),
       };
     },
   };

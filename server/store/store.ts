@@ -2,6 +2,7 @@
 // Services receive the narrow piece they need; only this folder speaks SQL.
 import type { Knex } from "knex";
 import { AuditCheckpointStore, createAuditCheckpointStore } from "./audit-checkpoint-store";
+import { AuditQueryStore, createAuditQueryStore } from "./audit-query-store";
 import { AuditSignerStore, createAuditSignerStore } from "./audit-signer-store";
 import { AuditStore, createAuditStore } from "./audit-store";
 import { CaStore, createCaStore } from "./ca-store";
@@ -19,6 +20,8 @@ export interface Store {
   audit: AuditStore;
   auditCheckpoints: AuditCheckpointStore;
   auditSigners: AuditSignerStore;
+  /** The oversight audit page's reads (filters, keyset paging). */
+  auditQueries: AuditQueryStore;
   units: UnitStore;
   users: UserStore;
   sessions: SessionStore;
@@ -41,6 +44,7 @@ function bind(root: Knex, db: Knex | Knex.Transaction): Store {
     audit: createAuditStore(db),
     auditCheckpoints: createAuditCheckpointStore(db),
     auditSigners: createAuditSignerStore(db),
+    auditQueries: createAuditQueryStore(db),
     units: createUnitStore(db),
     users: createUserStore(db),
     sessions: createSessionStore(db),

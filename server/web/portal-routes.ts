@@ -5,6 +5,7 @@ import { join } from "node:path";
 import express, { Router } from "express";
 import type { Config } from "../config/schema";
 import type { Portal } from "../directory/portal";
+import { auditRoutes } from "./audit-routes";
 import { authRoutes } from "./auth-routes";
 import { directoryRoutes } from "./directory-routes";
 import { callOf, csrfProtection, requestContext, stateOf } from "./request-context";
@@ -24,5 +25,6 @@ export function portalRoutes(deps: { portal: Portal; config: Config }): Router {
   });
   r.use(authRoutes(deps));
   r.use(directoryRoutes(deps));
+  r.use(auditRoutes(deps));
   return r;
 }

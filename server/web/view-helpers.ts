@@ -3,7 +3,7 @@
 // profiles, unit types and revocation reasons. The language is the render
 // context's `lang` (set per request by the language middleware).
 import type { HelperOptions } from "handlebars";
-import { DEFAULT_LANG, formatDate, formatDateTime, formatNumber, isLang, Lang, Translator } from "./i18n/i18n";
+import { DEFAULT_LANG, formatDate, formatDateTime, formatDayTime, formatNumber, isLang, Lang, Translator } from "./i18n/i18n";
 
 function langOf(options: HelperOptions | undefined): Lang {
   const lang = (options?.data as { root?: { lang?: unknown } } | undefined)?.root?.lang;
@@ -35,6 +35,11 @@ export function viewHelpers(tr: Translator): Record<string, (...args: unknown[])
       const v = split(args).values[0];
       return v instanceof Date ? formatDateTime(v) : "";
     },
+    /** dd/mm/yyyy HH:mm in Vietnam time (the audit log). */
+    dmyTime(...args) {
+      const v = split(args).values[0];
+      return v instanceof Date && !Number.isNaN(v.getTime()) ? formatDayTime(v) : "";
+    },
     num(...args) {
       const { values, options } = split(args);
       return typeof values[0] === "number" ? formatNumber(values[0], langOf(options)) : "";
@@ -44,6 +49,7 @@ export function viewHelpers(tr: Translator): Record<string, (...args: unknown[])
     profileLabel: label("profile"),
     unitTypeLabel: label("unitType"),
     reasonLabel: label("reason"),
+    outcomeLabel: label("audit.outcomes"),
     /** The page's text for an error code, or the generic one. */
     errorText(...args) {
       const { values, options } = split(args);

@@ -67,6 +67,12 @@ export function formatDateTime(d: Date): string {
   return `${x.hour}:${x.minute} ${x.day}/${x.month}/${x.year}`;
 }
 
+/** dd/mm/yyyy HH:mm in Vietnam time. */
+export function formatDayTime(d: Date): string {
+  const x = vnParts(d);
+  return `${x.day}/${x.month}/${x.year} ${x.hour}:${x.minute}`;
+}
+
 const NUMBER_FORMATS: Record<Lang, Intl.NumberFormat> = {
   vi: new Intl.NumberFormat("vi-VN"),
   en: new Intl.NumberFormat("en-GB"),
