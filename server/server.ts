@@ -23,6 +23,7 @@ import { createPortal } from "./directory/portal";
 import { unitSourceFromStore } from "./directory/unit-source";
 import { seedDemoProvince } from "./demo/demo-province";
 import { demoUsersBanner, seedDemoUsers } from "./demo/demo-users";
+import { demoCertificatesLine, seedDemoCertificates } from "./demo/demo-certificates";
 
 export interface RunningServer {
   url: string;
@@ -88,11 +89,22 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const unitSource = unitSourceFromStore(store.units);
   const passwords = createArgon2Hasher();
   if (config.demo) {
-    // DEMO=1: a fictional province and one user per role, to try the app at once (idempotent).
+    // DEMO=1: a fictional province, one user per role and ~300 certificates in every state, to try the app at once (idempotent).
     const province = await seedDemoProvince({ store, clock });
     if (province.seeded) log("info", "demo province created", { batches: province.batchIds.length });
     const created = await seedDemoUsers({ store, units: unitSource, passwords, clock });
     if (created.length) process.stdout.write(demoUsersBanner(created) + "\n");
+    const certs = await seedDemoCertificates({
+      config,
+      store,
+      keyRing,
+      clock,
+      onRevoked: (n) => {
+        responder.invalidate(n.caId, n.serial);
+        scheduler.revoked(n.caId);
+      },
+    });
+    if (certs.seeded) log("info", demoCertificatesLine(certs));
   }
   // The oversight page's answer "is the audit chain intact?", verified in the background.
   const auditMonitor = createAuditMonitor({ verify: () => core.auditLog.verify(), store, clock, log });
