@@ -8,7 +8,6 @@ import type { Config } from "./config/schema";
 import type { Portal } from "./directory/portal";
 import type { Logger } from "./log";
 import type { CrlPublisher } from "./publish/crl-publisher";
-import type { OcspResponder } from "./publish/ocsp-responder";
 import type { Store } from "./store/store";
 import { errorHandler, notFound } from "./web/error-handler";
 import { homeRoutes } from "./web/home-routes";
@@ -21,7 +20,6 @@ export interface AppDeps {
   config: Config;
   store: Store;
   publisher: CrlPublisher;
-  responder: OcspResponder;
   clock: () => Date;
   log: Logger;
   /** Sign-in, scoping and the people-facing pages (server/directory/portal.ts). */

@@ -110,7 +110,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const auditMonitor = createAuditMonitor({ verify: () => core.auditLog.verify(), store, clock, log });
   auditMonitor.start();
   const portal = createPortal({ config, store, units: unitSource, passwords, clock, random: (n) => randomBytes(n), auditMonitor });
-  const app = createApp({ config, store, publisher, responder, clock, log, portal });
+  const app = createApp({ config, store, publisher, clock, log, portal });
   const ocsp = createOcspHttpHandler({ responder, clock, log });
   const http = createServer((req, res) => (isOcspPath(req.url) ? ocsp(req, res) : app(req, res)));
   http.keepAliveTimeout = 65_000;
