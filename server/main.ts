@@ -1,32 +1,51 @@
-// Composition root for `npm start`: configuration → server. Prints where it
-// listens; shuts down gracefully on SIGTERM/SIGINT.
+// Composition root for `npm start`: configuration → server (one process, or
+// WORKERS processes sharing the port). Prints where it listens; shuts down
+// gracefully on SIGTERM/SIGINT.
 import "reflect-metadata";
+import { isPrimary, runPrimary, runWorker } from "./cluster";
 import { loadConfig, usesDevelopmentPassphrase } from "./config/load-config";
+import type { Config } from "./config/schema";
 import { isAppError } from "./errors/app-error";
 import { createLogger } from "./log";
 import { startServer } from "./server";
 
-async function main(): Promise<void> {
-  const log = createLogger();
-  const config = loadConfig();
-  if (usesDevelopmentPassphrase(config)) {
-    process.stderr.write(
-      "\n  WARNING: CA private keys are encrypted with the built-in DEVELOPMENT passphrase.\n" +
-        "  Anyone with this source code can decrypt them. Set CA_KEY_PASSPHRASE before issuing anything real.\n\n",
-    );
-  }
-  const server = await startServer(config, { log });
-  const shown = config.publicUrl === "http://localhost:3000" ? server.url : config.publicUrl;
-  console.log(`chungthu is listening on ${shown}  (data: ${config.dataDir}, database: ${config.databaseUrl ? "PostgreSQL" : "sqlite"})`);
+function announce(config: Config, url: string): void {
+  const shown = config.publicUrl === "http://localhost:3000" ? url : config.publicUrl;
+  const processes = config.workers > 1 ? `, ${config.workers} processes` : "";
+  console.log(`chungthu is listening on ${shown}  (data: ${config.dataDir}, database: ${config.databaseUrl ? "PostgreSQL" : "sqlite"}${processes})`);
+}
+
+function onSignals(log: ReturnType<typeof createLogger>, close: () => Promise<void>): void {
   const stop = (signal: string) => {
     log("info", "shutting down", { signal });
-    server.close().then(
+    close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
+}
+
+async function main(): Promise<void> {
+  const log = createLogger();
+  const config = loadConfig();
+  if (config.workers > 1 && !isPrimary()) return runWorker(config, log);
+  if (usesDevelopmentPassphrase(config)) {
+    process.stderr.write(
+      "\n  WARNING: CA private keys are encrypted with the built-in DEVELOPMENT passphrase.\n" +
+        "  Anyone with this source code can decrypt them. Set CA_KEY_PASSPHRASE before issuing anything real.\n\n",
+    );
+  }
+  if (config.workers > 1) {
+    const primary = await runPrimary(config, log);
+    announce(config, primary.url);
+    onSignals(log, primary.stop);
+    return;
+  }
+  const server = await startServer(config, { log });
+  announce(config, server.url);
+  onSignals(log, () => server.close());
 }
 
 main().catch((e: unknown) => {

@@ -14,6 +14,7 @@ import { createCrlPublisher, CrlPublisher } from "./publish/crl-publisher";
 import { createOcspResponder, OcspResponder } from "./publish/ocsp-responder";
 import { createPublicationScheduler, PublicationScheduler } from "./publish/publication-scheduler";
 import { createRevocationFeed } from "./publish/revocation-feed";
+import { createCaChangeWatch } from "./publish/ca-change-watch";
 import { createOcspHttpHandler, isOcspPath } from "./web/ocsp-http";
 import { createAuditMonitor } from "./audit/audit-monitor";
 import { createCheckpointTimer } from "./audit/checkpoint-timer";
@@ -39,18 +40,29 @@ export interface StartOptions {
   log: Logger;
   caAlg?: KeyAlgorithm;
   clock?: () => Date;
+  /**
+   * false for the extra workers of a cluster (server/cluster.ts): they serve
+   * requests and follow the revocation feed, while the first worker alone sets
+   * up the CA and demo data and runs CRL publication, responder renewal and
+   * audit checkpoints. Default true.
+   */
+  background?: boolean;
 }
 
 export async function startServer(config: Config, opts: StartOptions): Promise<RunningServer> {
   const { log } = opts;
   const core = await openCore(config, opts.clock ? { clock: opts.clock } : {});
   const { store, keyRing, clock } = core;
+  const background = opts.background ?? true;
   if (!(await keyRing.active("issuing"))) {
+    if (!background) throw new Error("no CA: the first worker creates it before the others start");
     const r = await core.hierarchy.init({ alg: opts.caAlg ?? "rsa2048", force: false, actor: "system:startup" });
     log("info", "TEST CA hierarchy created", { created: r.created });
   }
-  const recovered = await recoverInterruptedIssuance({ store, clock });
-  if (recovered.length) log("warn", "interrupted issuances marked failed", { serials: recovered });
+  if (background) {
+    const recovered = await recoverInterruptedIssuance({ store, clock });
+    if (recovered.length) log("warn", "interrupted issuances marked failed", { serials: recovered });
+  }
   const publisher = createCrlPublisher({ config, store, keyRing, clock });
   const responder = createOcspResponder({ config, store, keyRing, clock, log });
   const scheduler = createPublicationScheduler({
@@ -62,10 +74,14 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     ensureResponder: () => core.hierarchy.ensureResponder("system:scheduler"),
     onResponderRenewed: () => responder.reset(),
   });
+  // Only the background process publishes CRLs; the others' revocations reach it through the feed.
+  const crlNeeded = (caId: number) => {
+    if (background) scheduler.revoked(caId);
+  };
   // Revocations by this process: OCSP answers change at once, CRL within seconds.
   core.onRevoked((n) => {
     responder.invalidate(n.caId, n.serial);
-    scheduler.revoked(n.caId);
+    crlNeeded(n.caId);
   });
   // Revocations by other processes (CLI, other workers): within one poll interval.
   const feed = createRevocationFeed({
@@ -78,17 +94,23 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         responder.invalidate(e.caId, e.serial);
         cas.add(e.caId);
       }
-      for (const caId of cas) scheduler.revoked(caId);
+      for (const caId of cas) crlNeeded(caId);
     },
   });
   await feed.start();
-  await scheduler.start();
   const auditCheckpoints = createCheckpointTimer({ checkpoint: (actor) => core.auditLog.checkpoint(actor), intervalMs: config.audit.checkpointMinutes * 60_000, log });
-  await auditCheckpoints.start();
+  // Extra workers pick up a renewed responder certificate from the database instead.
+  const caWatch = createCaChangeWatch({ cas: store.cas, intervalMs: 60_000, onChange: () => responder.reset(), log });
+  if (background) {
+    await scheduler.start();
+    await auditCheckpoints.start();
+  } else {
+    await caWatch.start();
+  }
 
   const unitSource = unitSourceFromStore(store.units);
   const passwords = createArgon2Hasher();
-  if (config.demo) {
+  if (config.demo && background) {
     // DEMO=1: a fictional province, one user per role and ~300 certificates in every state, to try the app at once (idempotent).
     const province = await seedDemoProvince({ store, clock });
     if (province.seeded) log("info", "demo province created", { batches: province.batchIds.length });
@@ -137,6 +159,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
           http.closeIdleConnections();
         });
         await feed.stop();
+        await caWatch.stop();
         await scheduler.stop();
         await auditCheckpoints.stop();
         await auditMonitor.stop();

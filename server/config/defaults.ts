@@ -34,4 +34,5 @@ export const defaults = {
     loginRateLimit: { windowSeconds: 300, max: 30 },
   },
   demo: true,
+  workers: 1,
 };

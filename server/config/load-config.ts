@@ -1,6 +1,7 @@
 // Loads the configuration: defaults ← chungthu.config.json (or CONFIG_FILE) ←
 // environment. Returns a validated, frozen object; never reads process.env elsewhere.
 import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { AppError } from "../errors/app-error";
 import { defaults } from "./defaults";
@@ -28,6 +29,7 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (env.DATA_DIR) out.dataDir = env.DATA_DIR;
   if (env.DATABASE_URL) out.databaseUrl = env.DATABASE_URL;
   if (env.CA_KEY_PASSPHRASE) out.caKeyPassphrase = env.CA_KEY_PASSPHRASE;
+  if (env.WORKERS) out.workers = env.WORKERS === "auto" ? availableParallelism() : env.WORKERS;
   if (env.DEMO !== undefined) out.demo = !["0", "false", "no"].includes(env.DEMO.toLowerCase());
   return out;
 }

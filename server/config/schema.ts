@@ -58,6 +58,8 @@ export const configSchema = z.object({
     loginRateLimit: z.object({ windowSeconds: z.number().int().min(1), max: z.number().int().min(1) }),
   }),
   demo: z.boolean(),
+  /** Web processes sharing the port (node:cluster); 1 = a single process. */
+  workers: z.coerce.number().int().min(1).max(64),
 });
 
 export type Config = z.infer<typeof configSchema>;
