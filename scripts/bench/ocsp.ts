@@ -110,7 +110,7 @@ async function main(): Promise<void> {
 
   // 4. Servers, each in its own process group.
   const ceiling = await startCeiling();
-  const ours = await startOurs(dataDir, null);
+  const ours = await startOurs(dataDir, null, opts.workers);
   const openssl = opts.tool === "wrk" ? await startOpenssl(ossl, issuingPem, opts.multi) : null;
   log(`servers: ceiling ${ceiling.origin}, chungthu ${ours.origin}${openssl ? `, openssl ${openssl.origin} (${openssl.note})` : ""}`);
   const sizes = await sanityCheck(openssl ? [ours, openssl] : [ours], reqs, join(tempDir, "sanity"), issuingPem, chainPem, ossl.cert);

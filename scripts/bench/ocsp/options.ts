@@ -13,6 +13,7 @@ export interface Options {
   distinct: number;
   tool: Tool;
   multi: number;
+  workers: number;
   profile: boolean;
   keep: boolean;
   out: string;
@@ -26,6 +27,7 @@ export const USAGE = `usage: npx tsx scripts/bench/ocsp.ts [options]
   --distinct N      distinct OCSP requests cycled through (default 200)
   --tool T          wrk (default) or autocannon (cannot measure openssl's responder)
   --multi N         openssl ocsp responder processes (-multi, default 2)
+  --workers N       chungthu server processes (WORKERS, node:cluster; default 2, like openssl)
   --profile         one extra profiled run of our responder, with a per-request CPU breakdown
   --keep            keep the temp directory (printed at the end)
   --out FILE        markdown output (default bench-results/ocsp.md)`;
@@ -41,6 +43,7 @@ export function parseOptions(argv: string[]): Options {
       distinct: { type: "string", default: "200" },
       tool: { type: "string", default: "wrk" },
       multi: { type: "string", default: "2" },
+      workers: { type: "string", default: "2" },
       profile: { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
       out: { type: "string", default: join(REPO, "bench-results", "ocsp.md") },
@@ -66,6 +69,7 @@ export function parseOptions(argv: string[]): Options {
     distinct: int("distinct", values.distinct, 1, 100_000),
     tool: values.tool,
     multi: int("multi", values.multi, 1, 64),
+    workers: int("workers", values.workers, 1, 64),
     profile: values.profile,
     keep: values.keep,
     out: resolve(values.out),

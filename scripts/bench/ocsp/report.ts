@@ -26,7 +26,7 @@ export function report(
       `Load generator and server share the ${cpus().length} cores (CPU columns: cores busy during the run; server = its whole process group; other = everything else on the machine).`,
     `Data: ${fmt(data.certs)} certificates issued by chungthu (${fmt(data.revoked)} revoked), RSA 2048 issuing CA; ${data.distinct} distinct requests ` +
       `(${data.revokedInSample} for revoked certificates; SHA-1 CertID, no nonce, ${data.reqBytes} bytes) cycled through by every connection. ` +
-      `Both responders sign with P-256${openssl ? `; openssl ocsp ${openssl.note}, -nmin 60, signs every response` : ""}.`,
+      `Both responders sign with P-256; chungthu ${opts.workers > 1 ? `WORKERS=${opts.workers} (node:cluster)` : "one process"}${openssl ? `; openssl ocsp ${openssl.note}, -nmin 60, signs every response` : ""}.`,
     "",
     "| target | req/s | p50 ms | p99 ms | errors | resp B | server CPU | server µs/req | load-gen CPU | other CPU | vs openssl | vs ceiling |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",

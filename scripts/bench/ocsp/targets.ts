@@ -41,13 +41,13 @@ export function rowName(row: Row): string {
   return `${who} ${row.method}, ${conn}`;
 }
 
-export async function startOurs(dataDir: string, profileDir: string | null): Promise<Server> {
+export async function startOurs(dataDir: string, profileDir: string | null, workers = 1): Promise<Server> {
   const nodeArgs = ["--import", "tsx"];
   if (profileDir) nodeArgs.push("--cpu-prof", "--cpu-prof-dir", profileDir);
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", ...configEnv(dataDir) };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", ...configEnv(dataDir), WORKERS: String(workers) };
   const child = spawnChild(profileDir ? "chungthu server (profiled)" : "chungthu server", process.execPath, [...nodeArgs, CHILD_ENTRY], { env });
   const { url } = await firstJsonLine<{ url: string }>(child, 60_000);
-  return { kind: "ours", child, origin: url, postPath: "/ocsp", getPrefix: "/ocsp/", note: "", beforeRun: noop, settle: noop, afterRun: noop, wedgedKilled: 0 };
+  return { kind: "ours", child, origin: url, postPath: "/ocsp", getPrefix: "/ocsp/", note: workers > 1 ? `WORKERS=${workers} (node:cluster)` : "one process", beforeRun: noop, settle: noop, afterRun: noop, wedgedKilled: 0 };
 }
 
 export async function startCeiling(): Promise<Server> {

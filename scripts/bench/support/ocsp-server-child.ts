@@ -7,13 +7,14 @@
 // Configuration comes only from these environment variables (nothing else from
 // the environment, no chungthu.config.json from the working directory):
 //   DATA_DIR, CA_KEY_PASSPHRASE, PUBLIC_URL   required
-//   HOST (default 127.0.0.1), PORT (default 0)
+//   HOST (default 127.0.0.1), PORT (default 0), WORKERS (default 1: node:cluster above)
 //
 // It stops (closing the server cleanly, so `--cpu-prof` profiles get written) on
 // SIGTERM or SIGINT, and when its stdin closes, i.e. when the parent went away.
 import "reflect-metadata";
 import { loadConfig } from "../../../server/config/load-config";
 import { createLogger } from "../../../server/log";
+import { isPrimary, runPrimary, runWorker } from "../../../server/cluster";
 import { startServer, type RunningServer } from "../../../server/server";
 
 async function main(): Promise<void> {
@@ -30,10 +31,14 @@ async function main(): Promise<void> {
       PUBLIC_URL: env.PUBLIC_URL,
       DEMO: "0",
       CA_KEY_PASSPHRASE: env.CA_KEY_PASSPHRASE,
+      WORKERS: env.WORKERS ?? "1",
     },
     cwd: dataDir,
   });
-  let server: RunningServer | null = null;
+  const log = createLogger({ minLevel: "warn" });
+  // WORKERS > 1: node:cluster, as `npm start` does (server/cluster.ts).
+  if (config.workers > 1 && !isPrimary()) return runWorker(config, log);
+  let server: Pick<RunningServer, "close"> | null = null;
   let stopping = false;
   const stop = (code: number) => {
     if (stopping) return;
@@ -49,9 +54,18 @@ async function main(): Promise<void> {
   process.stdin.on("error", () => stop(0));
   process.stdin.resume();
 
-  server = await startServer(config, { log: createLogger({ minLevel: "warn" }) });
+  let url: string;
+  if (config.workers > 1) {
+    const primary = await runPrimary(config, log);
+    server = { close: primary.stop };
+    url = primary.url;
+  } else {
+    const single = await startServer(config, { log });
+    server = single;
+    url = single.url;
+  }
   if (stopping) return;
-  process.stdout.write(JSON.stringify({ url: server.url, pid: process.pid }) + "\n");
+  process.stdout.write(JSON.stringify({ url, pid: process.pid }) + "\n");
 }
 
 main().catch((e: unknown) => {
