@@ -18,6 +18,10 @@ const isReady = (m: unknown): m is ReadyMessage => typeof m === "object" && m !=
 
 /** In the primary: fork the workers, restart any that dies, resolve with the URL once all listen. */
 export function runPrimary(config: Config, log: Logger): Promise<{ url: string; stop(): Promise<void> }> {
+  // The kernel hands new connections to the workers directly: node's default
+  // round-robin passes every connection through the primary, which cost
+  // ~150 µs per OCSP request made on a new connection (scripts/bench/ocsp.ts).
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   let stopping = false;
   const roles = new Map<number, boolean>(); // worker id → background
   const fork = (background: boolean): Worker => {

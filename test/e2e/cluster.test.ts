@@ -59,7 +59,7 @@ forEachDatabase("clustered server (WORKERS=2)", (db) => {
     const reqPath = join(db.dataDir, "cluster-req.der");
     await opensslAsync(["ocsp", "-issuer", join(pki, "issuing.crt.pem"), "-cert", out, "-no_nonce", "-reqout", reqPath]);
     const body = new Uint8Array(readFileSync(reqPath));
-    // Fresh connections are spread over the workers; ask often enough to reach both.
+    // Fresh connections go to whichever worker the kernel picks; ask often enough to reach both.
     const statuses = async () => {
       const seen = new Set<string>();
       for (let i = 0; i < 12; i++) {

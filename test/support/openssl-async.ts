@@ -25,6 +25,8 @@ export function opensslAsync(args: string[], opts: OpensslOptions = {}): Promise
         cwd,
       });
     });
+    // openssl may exit before reading its stdin (e.g. `-respin` from a file): not an error.
+    child.stdin.on("error", () => {});
     child.stdin.end(opts.input ?? "");
   });
 }
