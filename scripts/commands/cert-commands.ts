@@ -32,15 +32,19 @@ export function registerCertCommands(program: Command): void {
     .option("--days <n>", "validity in days (default: the profile's maximum)")
     .option("--out <file>", "write the certificate (PEM) here")
     .option("--unit <CODE>", "the subscriber's managing agency (who may see the certificate in the app)")
-    .action(async (o: { csr: string; profile: string; cn: string; o?: string; ou: string[]; l?: string; email?: string; dns: string[]; days?: string; out?: string; unit?: string }) => {
+    .option("--subscriber <id>", "the subscriber who holds the certificate (same kind as the profile; the unit defaults to theirs)")
+    .action(async (o: { csr: string; profile: string; cn: string; o?: string; ou: string[]; l?: string; email?: string; dns: string[]; days?: string; out?: string; unit?: string; subscriber?: string }) => {
       if (!existsSync(o.csr)) throw new AppError("INPUT_INVALID", `CSR file ${o.csr} does not exist`);
       const csr = readFileSync(o.csr);
       const days = positiveInt("--days", o.days);
+      if (o.subscriber !== undefined && !/^\d{1,9}$/.test(o.subscriber)) throw new AppError("INPUT_INVALID", "--subscriber must be a subscriber id (a number)");
+      const subscriberId = o.subscriber === undefined ? undefined : Number(o.subscriber);
       await withCore(async (core) => {
         const unit = o.unit === undefined ? null : await core.store.units.findByCode(o.unit);
         if (o.unit !== undefined && !unit) throw new AppError("UNIT_NOT_FOUND", `no unit with code ${o.unit}`);
         const issued = await core.issuance.issue({
           unitId: unit?.id ?? null,
+          subscriberId: subscriberId ?? null,
           csr,
           profile: o.profile,
           commonName: o.cn,

@@ -13,7 +13,7 @@ export function isRole(s: string): s is Role {
   return (ROLES as readonly string[]).includes(s);
 }
 
-export type Permission = "dashboard.view" | "units.view" | "certificates.view" | "users.view" | "audit.view";
+export type Permission = "dashboard.view" | "units.view" | "certificates.view" | "users.view" | "audit.view" | "subscribers.view";
 
 const ALL: readonly Role[] = ROLES;
 
@@ -27,6 +27,8 @@ export const GRANTS: Readonly<Record<Permission, readonly Role[]>> = {
   "users.view": ["admin", "provincial_officer", "agency_focal_point"],
   // The audit log (issue 4): oversight reads it, admins too; nobody else.
   "audit.view": ["admin", "oversight"],
+  // The subscriber registry: whoever sees certificates sees who holds them.
+  "subscribers.view": ALL,
 };
 
 export function grants(role: Role, permission: Permission): boolean {

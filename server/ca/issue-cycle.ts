@@ -30,6 +30,8 @@ export interface CycleInput {
   actor: string;
   /** The subscriber's managing agency (units.id), if known. */
   unitId?: number | null;
+  /** The subscriber who holds the certificate (subscribers.id), if known. */
+  subscriberId?: number | null;
 }
 
 export interface Issued {
@@ -76,6 +78,7 @@ export async function runIssuanceCycle(deps: CycleDeps, input: CycleInput): Prom
       notBefore: spec.notBefore,
       notAfter: spec.notAfter,
       unitId: input.unitId ?? null,
+      subscriberId: input.subscriberId ?? null,
     },
     deps.clock(),
   );

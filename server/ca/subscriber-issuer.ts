@@ -29,6 +29,8 @@ export interface SubscriberIssueInput {
   actor: string;
   /** The subscriber's managing agency (units.id), if known. */
   unitId?: number | null;
+  /** The subscriber who holds the certificate (subscribers.id), if known. */
+  subscriberId?: number | null;
 }
 
 export type SubscriberIssuerDeps = CaDeps;
@@ -83,6 +85,7 @@ export function createSubscriberIssuer(deps: SubscriberIssuerDeps) {
           spkiSha256: input.spkiSha256,
           actor: input.actor,
           unitId: input.unitId ?? null,
+          subscriberId: input.subscriberId ?? null,
         },
       );
     },

@@ -33,6 +33,7 @@ import { RevocationTrigger, TRIGGER_REASON, CrlReasonName } from "../ra/revocati
 import type { Store } from "../store/store";
 import { unitSourceFromStore, UnitSummary } from "../directory/unit-source";
 import { DEMO_ACTOR, DEMO_PROVINCE_CODE } from "./demo-province";
+import { seedDemoSubscribers } from "./demo-subscribers";
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -61,6 +62,8 @@ export interface DemoCertificatesResult {
   /** Revocations by RFC 5280 reason name. */
   reasons: Partial<Record<CrlReasonName, number>>;
   units: number;
+  /** Subscribers registered for the demo certificates (also on a start that issued none). */
+  subscribers: number;
   ms: number;
 }
 
@@ -294,12 +297,17 @@ export async function seedDemoCertificates(deps: SeedDemoCertificatesDeps): Prom
     byProfile: { individual: 0, organization: 0, device: 0 },
     reasons: {},
     units: 0,
+    subscribers: 0,
     ms: 0,
   };
   const units = await demoUnitsToday(deps.store, now);
   if (units.length === 0 || !(await deps.keyRing.active("issuing"))) return { ...empty, ms: Date.now() - started };
   const counts = await deps.store.certificateQueries.countByStatus({ all: false, unitIds: units.map((u) => u.id) }, now);
-  if (Object.values(counts).some((c) => c > 0)) return { ...empty, ms: Date.now() - started };
+  if (Object.values(counts).some((c) => c > 0)) {
+    // Already seeded: only registers subscribers for certificates that have none (a database from before the registry).
+    const subs = await seedDemoSubscribers({ store: deps.store, units, clock: deps.clock, actor });
+    return { ...empty, subscribers: subs.created, ms: Date.now() - started };
+  }
 
   // The same components as core.ts, on the same store and key ring (no second key
   // load), with a clock this function moves from event to event.
@@ -350,10 +358,11 @@ export async function seedDemoCertificates(deps: SeedDemoCertificatesDeps): Prom
     }
   }
   result.seeded = true;
+  result.subscribers = (await seedDemoSubscribers({ store: deps.store, units, clock: deps.clock, actor })).created;
   result.units = new Set(plans.map((p) => p.unit.id)).size;
   result.ms = Date.now() - started;
   await deps.store.audit.append(
-    { actor, action: "demo.certificates", objectType: "unit", objectId: DEMO_PROVINCE_CODE, outcome: "ok", details: { total: result.total, byState: result.byState, byProfile: result.byProfile, reasons: result.reasons } },
+    { actor, action: "demo.certificates", objectType: "unit", objectId: DEMO_PROVINCE_CODE, outcome: "ok", details: { total: result.total, subscribers: result.subscribers, byState: result.byState, byProfile: result.byProfile, reasons: result.reasons } },
     deps.clock(),
   );
   return result;
@@ -363,7 +372,7 @@ export async function seedDemoCertificates(deps: SeedDemoCertificatesDeps): Prom
 export function demoCertificatesLine(r: DemoCertificatesResult): string {
   const s = r.byState;
   return (
-    `demo certificates: ${r.total} in ${r.units} units (${r.byProfile.individual} individual, ${r.byProfile.organization} organisation, ${r.byProfile.device} device) — ` +
+    `demo certificates: ${r.total} in ${r.units} units for ${r.subscribers} subscribers (${r.byProfile.individual} individual, ${r.byProfile.organization} organisation, ${r.byProfile.device} device) — ` +
     `${s.active} active, ${s.expiring30 + s.expiring60 + s.expiring90} expiring within 90 days (${s.expiring30} within 30), ${s.expired} expired, ${s.revoked} revoked (${Object.entries(r.reasons).map(([k, v]) => `${k} ${v}`).join(", ")}); ${(r.ms / 1000).toFixed(1)} s`
   );
 }

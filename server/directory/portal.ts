@@ -13,6 +13,7 @@ import { createCertificateDirectory } from "./certificate-directory";
 import { createDashboard } from "./dashboard";
 import { createGuard } from "./guard";
 import { createShell } from "./shell";
+import { createSubscriberDirectory } from "./subscriber-directory";
 import { createUnitDirectory } from "./unit-directory";
 import type { UnitSource } from "./unit-source";
 import { createUserDirectory } from "./user-directory";
@@ -42,6 +43,7 @@ export function createPortal(deps: PortalDeps) {
     certificates: createCertificateDirectory({ store, units, guard, clock }),
     units: unitDirectory,
     users: createUserDirectory({ store, units, guard, clock }),
+    subscribers: createSubscriberDirectory({ store, units, guard, scoper, clock }),
     dashboard: createDashboard({ store, units, guard, scoper, clock }),
     audit: createAuditDirectory({ store, units, guard, clock, monitor: deps.auditMonitor ?? createAuditMonitor({ verify: () => verifyAuditChain({ store }), store, clock, log: () => {} }) }),
     clock,

@@ -11,6 +11,7 @@ export interface ShellView {
   roles: Array<{ role: string; unitName: string | null }>;
   canSeeUsers: boolean;
   canSeeAudit: boolean;
+  canSeeSubscribers: boolean;
 }
 
 export function createShell(deps: { units: UnitSource; unitDirectory: UnitDirectory; scoper: Scoper; clock: () => Date }) {
@@ -25,6 +26,7 @@ export function createShell(deps: { units: UnitSource; unitDirectory: UnitDirect
         roles: ctx.actor.roles.map((r) => ({ role: r.role, unitName: r.unitId === null ? null : (names.get(r.unitId) ?? null) })),
         canSeeUsers: deps.scoper.may(ctx.actor, "users.view"),
         canSeeAudit: deps.scoper.may(ctx.actor, "audit.view"),
+        canSeeSubscribers: deps.scoper.may(ctx.actor, "subscribers.view"),
       };
     },
   };

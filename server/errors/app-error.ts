@@ -41,7 +41,9 @@ export type ErrorCode =
   | "UNIT_CODE_TAKEN"
   | "BATCH_INVALID"
   | "BATCH_NOT_FOUND"
-  | "UNIT_CONFLICT";
+  | "UNIT_CONFLICT"
+  | "SUBSCRIBER_NOT_FOUND"
+  | "SUBSCRIBER_MISMATCH";
 
 export class AppError extends Error {
   readonly code: ErrorCode;

@@ -17,6 +17,8 @@ export interface IssueRequest extends SubjectInput {
   actor: string;
   /** The subscriber's managing agency (units.id); who may see the certificate follows from it. */
   unitId?: number | null | undefined;
+  /** The subscriber who will hold the certificate (subscribers.id): same kind as the profile; the unit defaults to theirs and must match. */
+  subscriberId?: number | null | undefined;
 }
 
 export interface IssuanceDeps {
@@ -42,6 +44,14 @@ export function createIssuanceService(deps: IssuanceDeps) {
     if (req.profile !== "device" && subject.dnsNames.length) {
       throw new AppError("SUBJECT_INVALID", "DNS names are only allowed in device certificates");
     }
+    let unitId = req.unitId ?? null;
+    if (req.subscriberId !== undefined && req.subscriberId !== null) {
+      const s = await store.subscribers.findById(req.subscriberId);
+      if (!s) throw new AppError("SUBSCRIBER_NOT_FOUND", `no subscriber ${req.subscriberId}`);
+      if (s.kind !== req.profile) throw new AppError("SUBSCRIBER_MISMATCH", `subscriber ${s.id} is ${s.kind}, not ${req.profile}`);
+      if (unitId !== null && unitId !== s.unitId) throw new AppError("SUBSCRIBER_MISMATCH", `subscriber ${s.id} belongs to another unit`);
+      unitId = s.unitId;
+    }
     const key = await checkCsr(req.csr);
     if ((await store.certificates.countCompromisedWithKey(key.spkiSha256)) > 0) {
       throw new AppError("KEY_COMPROMISED", "this key was reported compromised: make a new key on the token");
@@ -49,7 +59,7 @@ export function createIssuanceService(deps: IssuanceDeps) {
     if ((await store.certificates.countLiveWithKey(key.spkiSha256, clock())) > 0) {
       throw new AppError("KEY_DUPLICATE", "a live certificate already uses this public key: each certificate needs its own key");
     }
-    return { profile: req.profile, days, subject, key };
+    return { profile: req.profile, days, subject, key, unitId, subscriberId: req.subscriberId ?? null };
   }
 
   return {
@@ -75,7 +85,8 @@ export function createIssuanceService(deps: IssuanceDeps) {
         keyType: v.key.keyType,
         days: v.days,
         actor: req.actor,
-        unitId: req.unitId ?? null,
+        unitId: v.unitId,
+        subscriberId: v.subscriberId,
       });
     },
   };

@@ -42,6 +42,8 @@ export interface PendingCertificate {
   notAfter: Date;
   /** The subscriber's managing agency (units.id); scopes who may see the certificate. */
   unitId?: number | null;
+  /** The subscriber who holds the certificate (subscribers.id), if known. */
+  subscriberId?: number | null;
 }
 
 export interface RevocationInput {
@@ -176,6 +178,7 @@ export function createCertificateStore(db: Knex | Knex.Transaction): Certificate
         not_after: toDbTime(c.notAfter),
         created_at: toDbTime(now),
         unit_id: c.unitId ?? null,
+        subscriber_id: c.subscriberId ?? null,
         search_name: searchKey(c.commonName),
       });
     },

@@ -11,6 +11,7 @@ import { CertificateQueryStore, createCertificateQueryStore } from "./certificat
 import { CrlStore, createCrlStore } from "./crl-store";
 import { createUnitStore, UnitStore } from "./unit-store";
 import { createSessionStore, SessionStore } from "./session-store";
+import { createSubscriberStore, SubscriberStore } from "./subscriber-store";
 import { createUserStore, UserStore } from "./user-store";
 
 export interface Store {
@@ -26,6 +27,8 @@ export interface Store {
   users: UserStore;
   sessions: SessionStore;
   certificateQueries: CertificateQueryStore;
+  /** The subscriber registry: who holds the certificates. */
+  subscribers: SubscriberStore;
   /** Runs `fn` with a store bound to one database transaction: all or nothing. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Closes the connection pool. */
@@ -49,6 +52,7 @@ function bind(root: Knex, db: Knex | Knex.Transaction): Store {
     users: createUserStore(db),
     sessions: createSessionStore(db),
     certificateQueries: createCertificateQueryStore(db),
+    subscribers: createSubscriberStore(db),
     transaction(fn) {
       if ("isTransaction" in db && db.isTransaction) return fn(bind(root, db));
       return root.transaction((trx) => fn(bind(root, trx)));

@@ -104,7 +104,27 @@ export function directoryRoutes(deps: { portal: Portal }): Router {
 
   r.get("/certificates/:serial", signedIn, async (req, res) => {
     const cert = await portal.certificates.get(callOf(req), String(req.params.serial));
-    res.render("certificates/detail", { titleKey: "certs.detail", nav: "certificates", cert });
+    const subscriber = await portal.subscribers.ofCertificate(callOf(req), cert.serial);
+    res.render("certificates/detail", { titleKey: "certs.detail", nav: "certificates", cert, subscriber });
+  });
+
+  r.get("/subscribers", signedIn, async (req, res) => {
+    const filters = { kind: q(req, "kind", 16), text: q(req, "q"), after: q(req, "after", 400) };
+    const result = await portal.subscribers.list(callOf(req), filters);
+    res.render("subscribers/list", {
+      titleKey: "subscribers.title",
+      nav: "subscribers",
+      filters,
+      result,
+      firstUrl: filters.after ? urlWith(req, { after: undefined }) : null,
+      nextUrl: result.next ? urlWith(req, { after: result.next }) : null,
+      kinds: ["individual", "organization", "device"],
+    });
+  });
+
+  r.get("/subscribers/:id", signedIn, async (req, res) => {
+    const page = await portal.subscribers.get(callOf(req), idParam(req.params.id));
+    res.render("subscribers/detail", { titleKey: "subscribers.detail", nav: "subscribers", page });
   });
 
   r.get("/certificates/:serial/pem", signedIn, async (req, res) => {

@@ -10,6 +10,7 @@ import { startTestServer, TestServer } from "../support/app";
 import { openssl, opensslOk, writeTemp, formatOpensslResult } from "../support/openssl";
 import { DEMO_CERTIFICATE_COUNT, emailLocalPart, seedDemoCertificates } from "../../server/demo/demo-certificates";
 import { DEMO_PROVINCE_CODE } from "../../server/demo/demo-province";
+import { demoNationalId, seedDemoSubscribers } from "../../server/demo/demo-subscribers";
 import { createScoper } from "../../server/access/scope";
 import { unitSourceFromStore } from "../../server/directory/unit-source";
 import type { CertificateSummary, UnitFilter } from "../../server/store/certificate-query-store";
@@ -131,6 +132,47 @@ forEachDatabase("demo certificates", (db) => {
     this.timeout(60_000);
     const v = await server.core.auditLog.verify();
     assert.equal(v.intact, true, JSON.stringify(v).slice(0, 500));
+  });
+
+  it("registers the subscribers of the demo certificates: one per official, the unit's seal, each device", async () => {
+    const store = server.core.store;
+    const units = { all: false as const, unitIds: demoUnits };
+    const subscribers = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await store.subscribers.list({ units, limit: 100, after });
+      subscribers.push(...page.rows);
+      if (!page.next) break;
+      after = page.next;
+    }
+    const holder = new Map<string, number>();
+    for (const c of all) {
+      const id = await store.subscribers.subscriberIdOf(c.serial);
+      assert.ok(id !== null, `${c.serial} has a subscriber`);
+      holder.set(c.serial, id);
+    }
+    const byId = new Map(subscribers.map((s) => [s.id, s]));
+    for (const c of all) {
+      const s = byId.get(holder.get(c.serial)!)!;
+      assert.equal(s.kind, c.profile);
+      assert.equal(s.unitId, c.unitId);
+      assert.equal(s.name, c.commonName);
+    }
+    const people = subscribers.filter((s) => s.kind === "individual");
+    assert.equal(people.length, all.filter((c) => c.profile === "individual").length, "one subscriber per official");
+    for (const p of people) {
+      assert.match(p.nationalId!, /^099[01]\d{8}$/);
+      assert.ok(p.position, `${p.name} has a position`);
+    }
+    assert.equal(new Set(people.map((p) => p.nationalId)).size, people.length, "citizen ids differ");
+    const seals = subscribers.filter((s) => s.kind === "organization");
+    assert.equal(seals.length, new Set(all.filter((c) => c.profile === "organization").map((c) => c.unitId)).size, "one seal subscriber per unit");
+    assert.ok(all.filter((c) => c.profile === "organization").length > seals.length, "a seal subscriber holds several certificates");
+    assert.ok(subscribers.filter((s) => s.kind === "device").every((d) => d.purpose && d.responsiblePerson));
+    assert.equal(demoNationalId("SH-STC|Nguyễn Văn An|annv@stc.gov.vn"), demoNationalId("SH-STC|Nguyễn Văn An|annv@stc.gov.vn"));
+    // Idempotent: a second pass registers and links nothing.
+    const units2 = await unitSourceFromStore(store.units).unitsAsOf(new Date(), demoUnits);
+    assert.deepEqual(await seedDemoSubscribers({ store, units: units2, clock: () => new Date() }), { created: 0, linked: 0 });
   });
 
   it("is idempotent: a second seeding adds nothing", async () => {

@@ -1,0 +1,218 @@
+// SQL for the subscriber registry: inserting subscribers, linking certificates
+// to them, the scoped list (name order, keyset on (search_name, id)) with kind
+// and text filters, and one subscriber with its certificates. Decides nothing
+// about who may see what (the caller passes the scope it computed).
+import type { Knex } from "knex";
+import type { CertificateSummary, UnitFilter } from "./certificate-query-store";
+import type { CertStatus } from "./certificate-store";
+import { fromDbTime, optionalDbTime, toDbTime } from "./db-time";
+import { prefixUpperBound, searchKey } from "./search-key";
+
+export type SubscriberKind = "individual" | "organization" | "device";
+export const SUBSCRIBER_KINDS: readonly SubscriberKind[] = ["individual", "organization", "device"];
+
+export interface SubscriberInput {
+  kind: SubscriberKind;
+  unitId: number;
+  name: string;
+  nationalId?: string | null | undefined;
+  position?: string | null | undefined;
+  email?: string | null | undefined;
+  phone?: string | null | undefined;
+  purpose?: string | null | undefined;
+  responsiblePerson?: string | null | undefined;
+}
+
+export interface SubscriberRecord {
+  id: number;
+  kind: SubscriberKind;
+  unitId: number;
+  name: string;
+  nationalId: string | null;
+  position: string | null;
+  email: string | null;
+  phone: string | null;
+  purpose: string | null;
+  responsiblePerson: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SubscriberListQuery {
+  units: UnitFilter;
+  kind?: SubscriberKind | undefined;
+  /** A name prefix (diacritics ignored), an exact e-mail address or an exact 12-digit national id. */
+  text?: string | undefined;
+  limit: number;
+  /** Opaque cursor from the previous page's `next`. */
+  after?: string | undefined;
+}
+
+export interface SubscriberPage {
+  rows: SubscriberRecord[];
+  next: string | null;
+}
+
+export interface SubscriberStore {
+  insert(s: SubscriberInput, now: Date): Promise<number>;
+  findById(id: number): Promise<SubscriberRecord | null>;
+  list(q: SubscriberListQuery): Promise<SubscriberPage>;
+  /** Links certificates to a subscriber. */
+  linkCertificates(subscriberId: number, serials: readonly string[]): Promise<void>;
+  /** The subscriber's certificates (all states) within `units`, newest first. */
+  certificatesOf(subscriberId: number, units: UnitFilter, limit: number): Promise<CertificateSummary[]>;
+  /** The subscriber a certificate belongs to, if any. */
+  subscriberIdOf(serial: string): Promise<number | null>;
+}
+
+interface Row {
+  id: number;
+  kind: SubscriberKind;
+  unit_id: number;
+  name: string;
+  search_name: string;
+  national_id: string | null;
+  position: string | null;
+  email: string | null;
+  phone: string | null;
+  purpose: string | null;
+  responsible_person: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+function toRecord(r: Row): SubscriberRecord {
+  return {
+    id: Number(r.id),
+    kind: r.kind,
+    unitId: Number(r.unit_id),
+    name: r.name,
+    nationalId: r.national_id,
+    position: r.position,
+    email: r.email,
+    phone: r.phone,
+    purpose: r.purpose,
+    responsiblePerson: r.responsible_person,
+    createdAt: fromDbTime(r.created_at),
+    updatedAt: fromDbTime(r.updated_at),
+  };
+}
+
+const MAX_UNITS = 10_000;
+// Wide scopes (a province) walk the name index and filter on unit ("unit_id + 0"
+// keeps the planner off the unit index); narrow ones (an agency) read their units' ranges.
+const WIDE_SCOPE = 64;
+
+type Search = { kind: "none" } | { kind: "name"; key: string } | { kind: "email"; email: string } | { kind: "nationalId"; id: string };
+
+function searchOf(text: string | undefined): Search {
+  const t = (text ?? "").trim();
+  if (!t) return { kind: "none" };
+  if (t.includes("@")) return { kind: "email", email: t.toLowerCase() };
+  if (/^\d{12}$/.test(t)) return { kind: "nationalId", id: t };
+  const key = searchKey(t);
+  return key ? { kind: "name", key } : { kind: "none" };
+}
+
+function encodeCursor(name: string, id: number): string {
+  return Buffer.from(JSON.stringify([name, id]), "utf8").toString("base64url");
+}
+
+function decodeCursor(c: string | undefined): [string, number] | null {
+  if (!c) return null;
+  try {
+    const v = JSON.parse(Buffer.from(c, "base64url").toString("utf8")) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === "string" && v[0].length <= 200 && Number.isSafeInteger(v[1])) return [v[0], v[1] as number];
+  } catch {
+    // an unreadable cursor is treated as none: the first page
+  }
+  return null;
+}
+
+const CERT_COLUMNS = ["serial", "profile", "status", "common_name", "email", "unit_id", "not_before", "not_after", "created_at", "revoked_at", "revocation_reason"];
+
+export function createSubscriberStore(db: Knex | Knex.Transaction): SubscriberStore {
+  function scoped(qb: Knex.QueryBuilder, units: UnitFilter, column = "unit_id"): Knex.QueryBuilder {
+    if (units.all) return qb;
+    if (units.unitIds.length > MAX_UNITS) throw new Error(`unit filter too large (${units.unitIds.length} units)`);
+    if (units.unitIds.length > WIDE_SCOPE) return qb.whereRaw(`${column} + 0 in (${units.unitIds.map(() => "?").join(", ")})`, units.unitIds);
+    return qb.whereIn(column, units.unitIds);
+  }
+
+  return {
+    async insert(s, now) {
+      const at = toDbTime(now);
+      const [row] = (await db("subscribers")
+        .insert({
+          kind: s.kind,
+          unit_id: s.unitId,
+          name: s.name.normalize("NFC"),
+          search_name: searchKey(s.name),
+          national_id: s.nationalId ?? null,
+          position: s.position ?? null,
+          email: s.email ? s.email.toLowerCase() : null,
+          phone: s.phone ?? null,
+          purpose: s.purpose ?? null,
+          responsible_person: s.responsiblePerson ?? null,
+          created_at: at,
+          updated_at: at,
+        })
+        .returning("id")) as Array<{ id: number } | number>;
+      return Number(typeof row === "object" ? row.id : row);
+    },
+
+    async findById(id) {
+      if (!Number.isSafeInteger(id)) return null;
+      const row = (await db("subscribers").where({ id }).first()) as Row | undefined;
+      return row ? toRecord(row) : null;
+    },
+
+    async list(q) {
+      if (!q.units.all && q.units.unitIds.length === 0) return { rows: [], next: null };
+      let qb = scoped(db("subscribers").select("*"), q.units);
+      if (q.kind) qb = qb.where("kind", q.kind);
+      const s = searchOf(q.text);
+      if (s.kind === "email") qb = qb.where("email", s.email);
+      if (s.kind === "nationalId") qb = qb.where("national_id", s.id);
+      if (s.kind === "name") qb = qb.where("search_name", ">=", s.key).andWhere("search_name", "<", prefixUpperBound(s.key));
+      const after = decodeCursor(q.after);
+      if (after) qb = qb.andWhere((w) => w.where("search_name", ">", after[0]).orWhere((x) => x.where("search_name", after[0]).andWhere("id", ">", after[1])));
+      const rows = (await qb.orderBy([{ column: "search_name" }, { column: "id" }]).limit(q.limit + 1)) as Row[];
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return { rows: page.map(toRecord), next: rows.length > q.limit && last ? encodeCursor(last.search_name, Number(last.id)) : null };
+    },
+
+    async linkCertificates(subscriberId, serials) {
+      for (let i = 0; i < serials.length; i += 400) await db("certificates").whereIn("serial", serials.slice(i, i + 400)).update({ subscriber_id: subscriberId });
+    },
+
+    async certificatesOf(subscriberId, units, limit) {
+      if (!units.all && units.unitIds.length === 0) return [];
+      const rows = (await scoped(db("certificates").select(CERT_COLUMNS).where("subscriber_id", subscriberId), units)
+        .orderBy([{ column: "created_at", order: "desc" }, { column: "serial", order: "desc" }])
+        .limit(limit)) as Array<{
+        serial: string; profile: string; status: CertStatus; common_name: string; email: string | null; unit_id: number | null;
+        not_before: string; not_after: string; created_at: string; revoked_at: string | null; revocation_reason: number | null;
+      }>;
+      return rows.map((r) => ({
+        serial: r.serial,
+        profile: r.profile,
+        status: r.status,
+        commonName: r.common_name,
+        email: r.email,
+        unitId: r.unit_id === null ? null : Number(r.unit_id),
+        notBefore: fromDbTime(r.not_before),
+        notAfter: fromDbTime(r.not_after),
+        createdAt: fromDbTime(r.created_at),
+        revokedAt: optionalDbTime(r.revoked_at),
+        revocationReason: r.revocation_reason === null ? null : Number(r.revocation_reason),
+      }));
+    },
+
+    async subscriberIdOf(serial) {
+      const row = (await db("certificates").where({ serial }).first("subscriber_id")) as { subscriber_id: number | null } | undefined;
+      return row?.subscriber_id === null || row?.subscriber_id === undefined ? null : Number(row.subscriber_id);
+    },
+  };
+}
