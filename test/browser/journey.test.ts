@@ -98,6 +98,13 @@ forEachDatabase("browser journey: a focal point in chromium", (db) => {
     assert.match((await page.locator("table.list").textContent()) ?? "", /Active/);
     if (shots) await page.screenshot({ path: join(shots, "certificates-focal-point-en.png"), fullPage: true });
 
+    // A POST with the browser's own session cookie but without the form's CSRF token is refused,
+    // and changes nothing: the user is still signed in.
+    const forged = await page.context().request.post(`${server.url}/logout-everywhere`, { form: { x: "1" }, maxRedirects: 0 });
+    assert.equal(forged.status(), 403);
+    await page.goto(`${server.url}/dashboard`);
+    assert.equal(await page.locator("h1").textContent(), "Dashboard");
+
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL(/\/login\?bye=1$/);
     assert.match((await page.locator("main").textContent()) ?? "", /You have signed out/);
