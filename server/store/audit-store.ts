@@ -95,24 +95,10 @@ interface AuditRow {
 const json = (s: string | null) => (s ? (JSON.parse(s) as Record<string, unknown>) : null);
 const intOrNull = (v: number | string | null) => (v === null || v === undefined ? null : Number(v));
 
+/** The stored row as the application reads it: the chain's text fields, JSON parsed. */
 function toRecord(r: AuditRow): AuditRecord {
-  return {
-    id: Number(r.id),
-    at: r.at,
-    actor: r.actor,
-    role: r.role,
-    unitId: intOrNull(r.unit_id),
-    action: r.action,
-    objectType: r.object_type,
-    objectId: r.object_id,
-    outcome: r.outcome as AuditRecord["outcome"],
-    details: json(r.details),
-    before: json(r.before_summary),
-    after: json(r.after_summary),
-    requestId: r.request_id,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
+  const { chainVersion: _version, ...c } = toChainRow(r);
+  return { ...c, outcome: c.outcome as AuditRecord["outcome"], details: json(c.details), before: json(c.before), after: json(c.after) };
 }
 
 function toChainRow(r: AuditRow): ChainRow {

@@ -3,9 +3,8 @@
 // and text filters, and one subscriber with its certificates. Decides nothing
 // about who may see what (the caller passes the scope it computed).
 import type { Knex } from "knex";
-import type { CertificateSummary, UnitFilter } from "./certificate-query-store";
-import type { CertStatus } from "./certificate-store";
-import { fromDbTime, optionalDbTime, toDbTime } from "./db-time";
+import { SUMMARY_COLUMNS, toCertificateSummary, whereInUnits, type CertificateSummary, type SummaryRow, type UnitFilter } from "./unit-scope-sql";
+import { fromDbTime, toDbTime } from "./db-time";
 import { prefixUpperBound, searchKey } from "./search-key";
 
 export type SubscriberKind = "individual" | "organization" | "device";
@@ -98,10 +97,8 @@ function toRecord(r: Row): SubscriberRecord {
   };
 }
 
-const MAX_UNITS = 10_000;
-// Wide scopes (a province) walk the name index and filter on unit ("unit_id + 0"
-// keeps the planner off the unit index); narrow ones (an agency) read their units' ranges.
-const WIDE_SCOPE = 64;
+// Wide scopes (a province) walk the name index and filter on unit; narrow ones
+// (an agency) read their units' ranges (whereInUnits, walkOrder).
 
 type Search = { kind: "none" } | { kind: "name"; key: string } | { kind: "email"; email: string } | { kind: "nationalId"; id: string };
 
@@ -129,15 +126,9 @@ function decodeCursor(c: string | undefined): [string, number] | null {
   return null;
 }
 
-const CERT_COLUMNS = ["serial", "profile", "status", "common_name", "email", "unit_id", "not_before", "not_after", "created_at", "revoked_at", "revocation_reason"];
 
 export function createSubscriberStore(db: Knex | Knex.Transaction): SubscriberStore {
-  function scoped(qb: Knex.QueryBuilder, units: UnitFilter, column = "unit_id"): Knex.QueryBuilder {
-    if (units.all) return qb;
-    if (units.unitIds.length > MAX_UNITS) throw new Error(`unit filter too large (${units.unitIds.length} units)`);
-    if (units.unitIds.length > WIDE_SCOPE) return qb.whereRaw(`${column} + 0 in (${units.unitIds.map(() => "?").join(", ")})`, units.unitIds);
-    return qb.whereIn(column, units.unitIds);
-  }
+  const scoped = (qb: Knex.QueryBuilder, units: UnitFilter, column = "unit_id") => whereInUnits(qb, units, { column, walkOrder: true });
 
   return {
     async insert(s, now) {
@@ -189,25 +180,10 @@ export function createSubscriberStore(db: Knex | Knex.Transaction): SubscriberSt
 
     async certificatesOf(subscriberId, units, limit) {
       if (!units.all && units.unitIds.length === 0) return [];
-      const rows = (await scoped(db("certificates").select(CERT_COLUMNS).where("subscriber_id", subscriberId), units)
+      const rows = (await scoped(db("certificates").select(SUMMARY_COLUMNS).where("subscriber_id", subscriberId), units)
         .orderBy([{ column: "created_at", order: "desc" }, { column: "serial", order: "desc" }])
-        .limit(limit)) as Array<{
-        serial: string; profile: string; status: CertStatus; common_name: string; email: string | null; unit_id: number | null;
-        not_before: string; not_after: string; created_at: string; revoked_at: string | null; revocation_reason: number | null;
-      }>;
-      return rows.map((r) => ({
-        serial: r.serial,
-        profile: r.profile,
-        status: r.status,
-        commonName: r.common_name,
-        email: r.email,
-        unitId: r.unit_id === null ? null : Number(r.unit_id),
-        notBefore: fromDbTime(r.not_before),
-        notAfter: fromDbTime(r.not_after),
-        createdAt: fromDbTime(r.created_at),
-        revokedAt: optionalDbTime(r.revoked_at),
-        revocationReason: r.revocation_reason === null ? null : Number(r.revocation_reason),
-      }));
+        .limit(limit)) as SummaryRow[];
+      return rows.map(toCertificateSummary);
     },
 
     async subscriberIdOf(serial) {

@@ -1,19 +1,13 @@
 // The oversight audit page: GET /audit (chain status + entries with filters and
 // keyset paging), GET /audit/:id (one entry, JSON pretty-printed, hashes),
 // POST /audit/verify ("verify now": starts a background run, redirects back).
-import { Router, type Request } from "express";
+import { Router } from "express";
 import type { Portal } from "../directory/portal";
 import { AppError } from "../errors/app-error";
 import type { ChainProblem } from "../audit/verify-chain";
+import { q, urlWith } from "./query-params";
 import { callOf, requireSignIn } from "./request-context";
 
-function q(req: Request, name: string, max = 128): string | undefined {
-  const v = req.query[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== "string" || v.length > max) throw new AppError("INPUT_INVALID", `bad ${name} parameter`);
-  const t = v.trim();
-  return t === "" ? undefined : t;
-}
 
 const PROBLEM_KEYS: Record<ChainProblem, string> = {
   "hash mismatch": "hashMismatch",
@@ -23,16 +17,6 @@ const PROBLEM_KEYS: Record<ChainProblem, string> = {
   "checkpoint does not match chain": "checkpointMismatch",
 };
 
-/** The current URL with some query parameters replaced (undefined removes one). */
-function urlWith(req: Request, changes: Record<string, string | number | undefined>): string {
-  const url = new URL(req.originalUrl, "http://x");
-  url.searchParams.delete("lang");
-  for (const [k, v] of Object.entries(changes)) {
-    if (v === undefined) url.searchParams.delete(k);
-    else url.searchParams.set(k, String(v));
-  }
-  return url.pathname + url.search;
-}
 
 export function auditRoutes(deps: { portal: Portal }): Router {
   const r = Router();

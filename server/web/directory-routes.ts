@@ -1,44 +1,16 @@
 // The signed-in pages: dashboard, units, users, certificates (list, details,
 // PEM/DER). Each route reads and checks its query, calls one directory service
 // with the caller (which applies the caller's scope), and renders.
-import { Router, type Request } from "express";
+import { Router } from "express";
 import { pem } from "../ca/pki-files";
 import type { Portal } from "../directory/portal";
 import { UNIT_TYPES } from "../directory/unit-directory";
-import { AppError } from "../errors/app-error";
+import { idParam, intParam, q, urlWith } from "./query-params";
 import { callOf, requireSignIn } from "./request-context";
 
-/** One optional query string parameter, trimmed; arrays and over-long values are refused. */
-function q(req: Request, name: string, max = 128): string | undefined {
-  const v = req.query[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== "string" || v.length > max) throw new AppError("INPUT_INVALID", `bad ${name} parameter`);
-  const t = v.trim();
-  return t === "" ? undefined : t;
-}
 
-function intParam(v: string | undefined, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(v)) throw new AppError("INPUT_INVALID", `bad ${name} parameter`);
-  return Number(v);
-}
 
-/** A path id: anything but digits is simply not found. */
-function idParam(v: string | string[] | undefined): number {
-  if (typeof v !== "string" || !/^\d{1,9}$/.test(v)) throw new AppError("NOT_FOUND", "no such page");
-  return Number(v);
-}
 
-/** The current URL with some query parameters replaced (undefined removes one). */
-function urlWith(req: Request, changes: Record<string, string | number | undefined>): string {
-  const url = new URL(req.originalUrl, "http://x");
-  url.searchParams.delete("lang");
-  for (const [k, v] of Object.entries(changes)) {
-    if (v === undefined) url.searchParams.delete(k);
-    else url.searchParams.set(k, String(v));
-  }
-  return url.pathname + url.search;
-}
 
 export function directoryRoutes(deps: { portal: Portal }): Router {
   const r = Router();
