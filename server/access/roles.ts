@@ -13,7 +13,23 @@ export function isRole(s: string): s is Role {
   return (ROLES as readonly string[]).includes(s);
 }
 
-export type Permission = "dashboard.view" | "units.view" | "certificates.view" | "users.view" | "audit.view" | "subscribers.view";
+export type Permission =
+  | "dashboard.view"
+  | "units.view"
+  | "certificates.view"
+  | "users.view"
+  | "audit.view"
+  | "subscribers.view"
+  | "subscribers.manage"
+  | "tokens.view"
+  | "tokens.manage"
+  | "tokens.report_lost"
+  | "requests.view"
+  | "requests.file"
+  | "requests.check"
+  | "requests.approve"
+  | "holidays.manage"
+  | "api_tokens.manage";
 
 const ALL: readonly Role[] = ROLES;
 
@@ -29,6 +45,22 @@ export const GRANTS: Readonly<Record<Permission, readonly Role[]>> = {
   "audit.view": ["admin", "oversight"],
   // The subscriber registry: whoever sees certificates sees who holds them.
   "subscribers.view": ALL,
+  // Issue 5. Agencies keep their registry of subscribers and tokens; the province
+  // checks; the CA operator runs the CA's side (issue, revoke, restore tokens).
+  "subscribers.manage": ["admin", "provincial_officer", "agency_focal_point"],
+  "tokens.view": ALL,
+  "tokens.manage": ["admin", "ca_operator", "provincial_officer", "agency_focal_point"],
+  // A lost token or exposed key is revoked at once by whoever files for the holder.
+  "tokens.report_lost": ["admin", "ca_operator", "provincial_officer", "agency_focal_point"],
+  "requests.view": ALL,
+  // Decree 68/2024: the managing agency files every request, through its focal point.
+  "requests.file": ["agency_focal_point", "provincial_officer"],
+  // The provincial department checks and forwards, or completes delegated types.
+  "requests.check": ["provincial_officer"],
+  // The Cipher Committee's CA operator approves and executes.
+  "requests.approve": ["ca_operator"],
+  "holidays.manage": ["admin", "provincial_officer"],
+  "api_tokens.manage": ["admin", "provincial_officer", "agency_focal_point"],
 };
 
 export function grants(role: Role, permission: Permission): boolean {

@@ -33,6 +33,22 @@ export const defaults = {
     sessionMaxHours: 12,
     loginRateLimit: { windowSeconds: 300, max: 30 },
   },
+  // Decree 68/2024 deadlines in working days: new 3, revocation 3 (assumed, old rule),
+  // token recovery 1, token return 5 (agency collects within 5 days of revocation).
+  sla: { newCertificate: 3, renewal: 3, change: 3, revocation: 3, tokenRecovery: 1, tokenHandover: 5, tokenReturn: 5, tokenLost: 1 },
+  requests: {
+    delegatedToProvince: ["token_recovery"],
+    attachmentMaxBytes: 5 * 1024 * 1024,
+    renewalMaxDays: 1096,
+    selfServiceLostReport: false,
+  },
+  mail: {
+    smtpUrl: undefined,
+    devTransport: "file" as const,
+    from: "chungthu <khong-tra-loi@chungthu.test>",
+    expiryReminderDays: [60, 30, 7],
+    digestHour: 7,
+  },
   demo: true,
   workers: 1,
 };

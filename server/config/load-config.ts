@@ -30,6 +30,7 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (env.DATABASE_URL) out.databaseUrl = env.DATABASE_URL;
   if (env.CA_KEY_PASSPHRASE) out.caKeyPassphrase = env.CA_KEY_PASSPHRASE;
   if (env.WORKERS) out.workers = env.WORKERS === "auto" ? availableParallelism() : env.WORKERS;
+  if (env.SMTP_URL) out.mail = { ...(out.mail as object | undefined), smtpUrl: env.SMTP_URL };
   if (env.DEMO !== undefined) out.demo = !["0", "false", "no"].includes(env.DEMO.toLowerCase());
   return out;
 }

@@ -57,6 +57,41 @@ export const configSchema = z.object({
     /** Sign-in attempts allowed per client address per window (all usernames together). */
     loginRateLimit: z.object({ windowSeconds: z.number().int().min(1), max: z.number().int().min(1) }),
   }),
+  /**
+   * Working-day deadlines per request type (Decree 68/2024; counted on the
+   * holiday calendar, server/ra/working-days.ts). Assumed values are configurable.
+   */
+  sla: z.object({
+    newCertificate: z.number().int().min(1).max(60),
+    renewal: z.number().int().min(1).max(60),
+    change: z.number().int().min(1).max(60),
+    revocation: z.number().int().min(1).max(60),
+    tokenRecovery: z.number().int().min(1).max(60),
+    tokenHandover: z.number().int().min(1).max(60),
+    tokenReturn: z.number().int().min(1).max(60),
+    tokenLost: z.number().int().min(1).max(60),
+  }),
+  requests: z.object({
+    /** Request types the provincial officer completes without the CA operator (delegated; Mẫu 06 for USB tokens). */
+    delegatedToProvince: z.array(z.string()),
+    /** Largest attachment (scanned signed form, PDF). */
+    attachmentMaxBytes: z.number().int().min(1024).max(50 * 1024 * 1024),
+    /** Decree 68/2024: a renewal adds at most 3 years. */
+    renewalMaxDays: z.number().int().min(1).max(1096),
+    /** Whether a certificate holder with an account may report their own token lost. */
+    selfServiceLostReport: z.boolean(),
+  }),
+  mail: z.object({
+    /** smtp(s)://user:pass@host:port; unset → the development transport below. */
+    smtpUrl: z.string().regex(/^smtps?:\/\//, "SMTP_URL must start with smtp:// or smtps://").optional(),
+    /** Without SMTP_URL: "file" writes .eml files under DATA_DIR/mail, "console" logs them. */
+    devTransport: z.enum(["file", "console"]),
+    from: z.string().min(3),
+    /** Days before expiry on which holder and focal point are reminded. */
+    expiryReminderDays: z.array(z.number().int().min(1).max(365)),
+    /** Local hour (Asia/Ho_Chi_Minh) of the officers' daily digest. */
+    digestHour: z.number().int().min(0).max(23),
+  }),
   demo: z.boolean(),
   /** Web processes sharing the port (node:cluster); 1 = a single process. */
   workers: z.coerce.number().int().min(1).max(64),
