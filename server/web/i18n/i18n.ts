@@ -2,7 +2,7 @@
 // Every string a page shows comes from vi.json / en.json (same keys in both,
 // checked by test/unit/web/i18n.test.ts); "{name}" placeholders are filled from
 // params. Also the dd/mm/yyyy dates and number formats the pages use.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const LANGS = ["vi", "en"] as const;
@@ -29,8 +29,22 @@ function flatten(m: Messages, prefix = "", out = new Map<string, string>()): Map
   return out;
 }
 
+/**
+ * vi.json / en.json, plus one file per area (`requests.vi.json`, `tokens.en.json`…)
+ * so each part of the app keeps its own strings. A key defined twice is an error.
+ */
 export function loadMessages(dir = __dirname): Record<Lang, Map<string, string>> {
-  const read = (lang: Lang) => flatten(JSON.parse(readFileSync(join(dir, `${lang}.json`), "utf8")) as Messages);
+  const read = (lang: Lang) => {
+    const files = [`${lang}.json`, ...readdirSync(dir).filter((f) => f.endsWith(`.${lang}.json`)).sort()];
+    const out = new Map<string, string>();
+    for (const f of files) {
+      for (const [k, v] of flatten(JSON.parse(readFileSync(join(dir, f), "utf8")) as Messages)) {
+        if (out.has(k)) throw new Error(`i18n key ${k} is defined twice (${f})`);
+        out.set(k, v);
+      }
+    }
+    return out;
+  };
   return { vi: read("vi"), en: read("en") };
 }
 
