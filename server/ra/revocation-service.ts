@@ -1,6 +1,7 @@
 // Revokes certificates: validates the reason (RFC 5280 5.3.1; no certificateHold
 // in this regime), records the revocation and its audit entry in one
-// transaction, then tells the publishers (OCSP cache, CRL) at once.
+// transaction — its own, or the caller's (revokeWithin) — then tells the
+// publishers (OCSP cache, CRL) once it is committed. It never signs anything.
 import { AppError } from "../errors/app-error";
 import { canonicalSerial } from "../ca/serial";
 import type { Store } from "../store/store";
@@ -11,6 +12,16 @@ export interface RevokeRequest {
   reason: string;
   invalidityDate?: Date | null | undefined;
   actor: string;
+}
+
+/** A revocation made inside a caller's transaction (token lost, request approved, merger batch). */
+export interface RevokeWithinRequest {
+  serial: string;
+  reason: CrlReasonName;
+  actor: string;
+  invalidityDate?: Date | null | undefined;
+  /** Extra audit details, e.g. { trigger: "token_lost", tokenId }. */
+  details?: Record<string, unknown> | undefined;
 }
 
 export interface RevocationNotice {
@@ -40,45 +51,80 @@ export function parseReason(reason: string): number {
 export function createRevocationService(deps: RevocationDeps) {
   const { store, clock } = deps;
 
-  async function refuse(req: RevokeRequest, e: AppError): Promise<never> {
+  /**
+   * Records a refused revocation. Outside any transaction on purpose: the
+   * caller's transaction rolls back on the refusal, and the refusal must
+   * survive it (every refusal is audited).
+   */
+  async function auditRefusal(req: { serial: string; actor: string }, e: AppError): Promise<void> {
     await store.audit.append(
       { actor: req.actor, action: "cert.revoke", objectType: "certificate", objectId: req.serial.slice(0, 64), outcome: "refused", details: { code: e.code, message: e.message } },
       clock(),
     );
-    throw e;
+  }
+
+  /**
+   * Revokes one certificate on `tx` (the caller's transaction) and appends its
+   * audit entry there. Throws AppError INPUT_INVALID / REASON_INVALID /
+   * CERT_NOT_FOUND / CERT_ALREADY_REVOKED / CERT_NOT_REVOCABLE: the caller's
+   * transaction then rolls back, and the caller records the refusal itself
+   * after the rollback (auditRefusal) — nothing written on `tx` survives.
+   * Does NOT notify the publishers: call announce() after the commit, so
+   * OCSP never answers "revoked" for a revocation that was rolled back.
+   */
+  async function revokeWithin(tx: Store, req: RevokeWithinRequest): Promise<RevocationNotice> {
+    const serial = canonicalSerial(req.serial);
+    if (!serial) throw new AppError("INPUT_INVALID", `"${req.serial.slice(0, 48)}" is not a serial number in hex`);
+    const reason = parseReason(req.reason);
+    // CRL and OCSP times are whole seconds (RFC 5280 5.1.2.4 GeneralizedTime without fractions).
+    const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);
+    if (req.invalidityDate && (Number.isNaN(req.invalidityDate.getTime()) || req.invalidityDate > now)) {
+      throw new AppError("INPUT_INVALID", "the invalidity date must be a valid date not in the future (RFC 5280 5.3.2)");
+    }
+    const invalidityDate = req.invalidityDate ? new Date(Math.floor(req.invalidityDate.getTime() / 1000) * 1000) : null;
+    const outcome = await tx.certificates.revoke({ serial, reason, revokedAt: now, invalidityDate });
+    if (outcome === "not_found") throw new AppError("CERT_NOT_FOUND", `no certificate with serial ${serial}`);
+    if (outcome === "already_revoked") throw new AppError("CERT_ALREADY_REVOKED", `certificate ${serial} is already revoked`);
+    if (outcome === "not_valid") throw new AppError("CERT_NOT_REVOCABLE", `certificate ${serial} was never issued (pending or failed)`);
+    await tx.audit.append(
+      {
+        actor: req.actor,
+        action: "cert.revoke",
+        objectType: "certificate",
+        objectId: serial,
+        outcome: "ok",
+        details: { ...(req.details ?? {}), reason: req.reason, invalidityDate: invalidityDate?.toISOString() ?? null },
+      },
+      now,
+    );
+    const cert = (await tx.certificates.findBySerial(serial))!;
+    return { serial, caId: cert.caId, reason, revokedAt: now };
+  }
+
+  /** Tells the publishers (OCSP cache invalidation, CRL rebuild) about committed revocations. */
+  function announce(notices: readonly RevocationNotice[]): void {
+    for (const n of notices) deps.onRevoked(n);
   }
 
   return {
+    revokeWithin,
+    announce,
+    auditRefusal,
+
+    /** Revokes one certificate in its own transaction, audits a refusal, then announces. */
     async revoke(req: RevokeRequest): Promise<RevocationNotice> {
-      const serial = canonicalSerial(req.serial);
-      if (!serial) return refuse(req, new AppError("INPUT_INVALID", `"${req.serial.slice(0, 48)}" is not a serial number in hex`));
-      let reason: number;
+      let notice: RevocationNotice;
       try {
-        reason = parseReason(req.reason);
+        notice = await store.transaction((tx) =>
+          revokeWithin(tx, { serial: req.serial, reason: req.reason as CrlReasonName, actor: req.actor, invalidityDate: req.invalidityDate ?? null }),
+        );
       } catch (e) {
-        return refuse(req, e as AppError);
-      }
-      const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);
-      if (req.invalidityDate && (Number.isNaN(req.invalidityDate.getTime()) || req.invalidityDate > now)) {
-        return refuse(req, new AppError("INPUT_INVALID", "the invalidity date must be a valid date not in the future (RFC 5280 5.3.2)"));
-      }
-      const invalidityDate = req.invalidityDate ? new Date(Math.floor(req.invalidityDate.getTime() / 1000) * 1000) : null;
-      const outcome = await store.transaction(async (tx) => {
-        const result = await tx.certificates.revoke({ serial, reason, revokedAt: now, invalidityDate });
-        if (result === "revoked") {
-          await tx.audit.append(
-            { actor: req.actor, action: "cert.revoke", objectType: "certificate", objectId: serial, outcome: "ok", details: { reason: req.reason, invalidityDate: invalidityDate?.toISOString() ?? null } },
-            now,
-          );
+        if (e instanceof AppError) {
+          await auditRefusal(req, e);
         }
-        return result;
-      });
-      if (outcome === "not_found") return refuse(req, new AppError("CERT_NOT_FOUND", `no certificate with serial ${serial}`));
-      if (outcome === "already_revoked") return refuse(req, new AppError("CERT_ALREADY_REVOKED", `certificate ${serial} is already revoked`));
-      if (outcome === "not_valid") return refuse(req, new AppError("CERT_NOT_REVOCABLE", `certificate ${serial} was never issued (pending or failed)`));
-      const cert = (await store.certificates.findBySerial(serial))!;
-      const notice = { serial, caId: cert.caId, reason, revokedAt: now };
-      deps.onRevoked(notice);
+        throw e;
+      }
+      announce([notice]);
       return notice;
     },
   };
