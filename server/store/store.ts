@@ -12,6 +12,7 @@ import { CrlStore, createCrlStore } from "./crl-store";
 import { createUnitStore, UnitStore } from "./unit-store";
 import { createSessionStore, SessionStore } from "./session-store";
 import { createSubscriberStore, SubscriberStore } from "./subscriber-store";
+import { createTokenStore, TokenStore } from "./token-store";
 import { createUserStore, UserStore } from "./user-store";
 
 export interface Store {
@@ -29,6 +30,8 @@ export interface Store {
   certificateQueries: CertificateQueryStore;
   /** The subscriber registry: who holds the certificates. */
   subscribers: SubscriberStore;
+  /** The token registry: USB tokens, SIM-PKI, HSM slots, their states and the certificates on them. */
+  tokens: TokenStore;
   /** Runs `fn` with a store bound to one database transaction: all or nothing. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Closes the connection pool. */
@@ -53,6 +56,7 @@ function bind(root: Knex, db: Knex | Knex.Transaction): Store {
     sessions: createSessionStore(db),
     certificateQueries: createCertificateQueryStore(db),
     subscribers: createSubscriberStore(db),
+    tokens: createTokenStore(db),
     transaction(fn) {
       if ("isTransaction" in db && db.isTransaction) return fn(bind(root, db));
       return root.transaction((trx) => fn(bind(root, trx)));
