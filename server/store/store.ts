@@ -12,6 +12,7 @@ import { CrlStore, createCrlStore } from "./crl-store";
 import { createUnitStore, UnitStore } from "./unit-store";
 import { createSessionStore, SessionStore } from "./session-store";
 import { createSubscriberStore, SubscriberStore } from "./subscriber-store";
+import { createHolidayStore, HolidayStore } from "./holiday-store";
 import { createTokenStore, TokenStore } from "./token-store";
 import { createUserStore, UserStore } from "./user-store";
 
@@ -30,6 +31,8 @@ export interface Store {
   certificateQueries: CertificateQueryStore;
   /** The subscriber registry: who holds the certificates. */
   subscribers: SubscriberStore;
+  /** The holiday calendar the working-day deadlines are counted on. */
+  holidays: HolidayStore;
   /** The token registry: USB tokens, SIM-PKI, HSM slots, their states and the certificates on them. */
   tokens: TokenStore;
   /** Runs `fn` with a store bound to one database transaction: all or nothing. */
@@ -56,6 +59,7 @@ function bind(root: Knex, db: Knex | Knex.Transaction): Store {
     sessions: createSessionStore(db),
     certificateQueries: createCertificateQueryStore(db),
     subscribers: createSubscriberStore(db),
+    holidays: createHolidayStore(db),
     tokens: createTokenStore(db),
     transaction(fn) {
       if ("isTransaction" in db && db.isTransaction) return fn(bind(root, db));
