@@ -25,6 +25,10 @@ import { unitSourceFromStore } from "./directory/unit-source";
 import { seedDemoProvince } from "./demo/demo-province";
 import { demoUsersBanner, seedDemoUsers } from "./demo/demo-users";
 import { demoCertificatesLine, seedDemoCertificates } from "./demo/demo-certificates";
+import { createMailer } from "./mail/mailer";
+import { createNotifier } from "./mail/notifier";
+import { createMailScheduler, type MailScheduler } from "./mail/mail-scheduler";
+import type { Notifier } from "./mail/notices";
 
 export interface RunningServer {
   url: string;
@@ -32,6 +36,8 @@ export interface RunningServer {
   publisher: CrlPublisher;
   responder: OcspResponder;
   scheduler: PublicationScheduler;
+  /** E-mail: request steps (call notifier.request), expiry reminders, daily digests. */
+  notifier: Notifier;
   http: Server;
   close(): Promise<void>;
 }
@@ -130,6 +136,11 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   }
   // The oversight page's answer "is the audit chain intact?", verified in the background.
   const auditMonitor = createAuditMonitor({ verify: () => core.auditLog.verify(), store, clock, log });
+  // Mail: every process can notify about request steps; only the background one runs reminders and digests.
+  const mailer = createMailer({ config, log });
+  const notifier = createNotifier({ store, mailer, config, clock, log });
+  const mailScheduler: MailScheduler | null = background ? createMailScheduler({ notifier, config, clock, log }) : null;
+  await mailScheduler?.start();
   auditMonitor.start();
   const portal = createPortal({ config, store, units: unitSource, passwords, clock, random: (n) => randomBytes(n), auditMonitor });
   const app = createApp({ config, store, publisher, clock, log, portal });
@@ -150,6 +161,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     publisher,
     responder,
     scheduler,
+    notifier,
     http,
     close() {
       closing ??= (async () => {
@@ -163,6 +175,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         await scheduler.stop();
         await auditCheckpoints.stop();
         await auditMonitor.stop();
+        await mailScheduler?.stop();
+        await mailer.close();
         await core.close();
       })();
       return closing;

@@ -15,6 +15,8 @@ import { createSubscriberStore, SubscriberStore } from "./subscriber-store";
 import { createHolidayStore, HolidayStore } from "./holiday-store";
 import { createTokenStore, TokenStore } from "./token-store";
 import { createUserStore, UserStore } from "./user-store";
+import { createMailLogStore, MailLogStore } from "./mail-log-store";
+import { createMailRecipientStore, MailRecipientStore } from "./mail-recipient-store";
 
 export interface Store {
   cas: CaStore;
@@ -35,6 +37,10 @@ export interface Store {
   holidays: HolidayStore;
   /** The token registry: USB tokens, SIM-PKI, HSM slots, their states and the certificates on them. */
   tokens: TokenStore;
+  /** E-mail notifications sent or claimed, by dedupe key. */
+  mailLog: MailLogStore;
+  /** The mailer's look-ups: users by role with address and language, expiring certificates. */
+  mailRecipients: MailRecipientStore;
   /** Runs `fn` with a store bound to one database transaction: all or nothing. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Closes the connection pool. */
@@ -61,6 +67,8 @@ function bind(root: Knex, db: Knex | Knex.Transaction): Store {
     subscribers: createSubscriberStore(db),
     holidays: createHolidayStore(db),
     tokens: createTokenStore(db),
+    mailLog: createMailLogStore(db),
+    mailRecipients: createMailRecipientStore(db),
     transaction(fn) {
       if ("isTransaction" in db && db.isTransaction) return fn(bind(root, db));
       return root.transaction((trx) => fn(bind(root, trx)));
