@@ -45,23 +45,32 @@ export function createMailScheduler(deps: MailSchedulerDeps): MailScheduler {
   let running: Promise<void> | null = null;
   let stopped = true;
 
+  // Each job on its own: a failing one neither stops the other nor the schedule.
+  async function guarded(job: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      log("error", "mail schedule tick failed", { job, error: (e as Error).message });
+    }
+  }
+
   async function tick(): Promise<void> {
     const now = clock();
-    try {
-      if (lastExpiryRun === null || now.getTime() - lastExpiryRun >= HOUR_MS) {
-        lastExpiryRun = now.getTime();
+    if (lastExpiryRun === null || now.getTime() - lastExpiryRun >= HOUR_MS) {
+      lastExpiryRun = now.getTime();
+      await guarded("expiry", async () => {
         const n = await notifier.expiryReminders(now);
         if (n) log("info", "expiry reminders sent", { mails: n });
-      }
-      const day = vietnamDay(now);
-      // Started after the hour (a restart, a missed tick): the day's digest still goes out.
-      if (lastDigestDay !== day && vietnamHour(now) >= config.mail.digestHour) {
-        lastDigestDay = day;
+      });
+    }
+    const day = vietnamDay(now);
+    // Started after the hour (a restart, a missed tick): the day's digest still goes out.
+    if (lastDigestDay !== day && vietnamHour(now) >= config.mail.digestHour) {
+      lastDigestDay = day;
+      await guarded("digest", async () => {
         const n = await notifier.dailyDigest(now, source);
         if (n) log("info", "daily digests sent", { day, mails: n });
-      }
-    } catch (e) {
-      log("error", "mail schedule tick failed", { error: (e as Error).message });
+      });
     }
   }
 
