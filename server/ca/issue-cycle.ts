@@ -32,6 +32,8 @@ export interface CycleInput {
   unitId?: number | null;
   /** The subscriber who holds the certificate (subscribers.id), if known. */
   subscriberId?: number | null;
+  requestId?: number | null;
+  tokenId?: number | null;
 }
 
 export interface Issued {
@@ -79,6 +81,8 @@ export async function runIssuanceCycle(deps: CycleDeps, input: CycleInput): Prom
       notAfter: spec.notAfter,
       unitId: input.unitId ?? null,
       subscriberId: input.subscriberId ?? null,
+      requestId: input.requestId ?? null,
+      tokenId: input.tokenId ?? null,
     },
     deps.clock(),
   );
@@ -107,7 +111,7 @@ export async function runIssuanceCycle(deps: CycleDeps, input: CycleInput): Prom
         objectType: "certificate",
         objectId: spec.serialHex,
         outcome: "ok",
-        details: { profile: input.profile, subject: subjectDn, ca: issuer.record.slug, notAfter: spec.notAfter.toISOString() },
+        details: { profile: input.profile, subject: subjectDn, ca: issuer.record.slug, notAfter: spec.notAfter.toISOString(), ...(input.requestId ? { request: input.requestId } : {}) },
       },
       deps.clock(),
     );

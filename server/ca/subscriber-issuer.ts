@@ -31,6 +31,9 @@ export interface SubscriberIssueInput {
   unitId?: number | null;
   /** The subscriber who holds the certificate (subscribers.id), if known. */
   subscriberId?: number | null;
+  /** The request (dossier) the certificate answers, and the token its key is on. */
+  requestId?: number | null;
+  tokenId?: number | null;
 }
 
 export type SubscriberIssuerDeps = CaDeps;
@@ -86,6 +89,8 @@ export function createSubscriberIssuer(deps: SubscriberIssuerDeps) {
           actor: input.actor,
           unitId: input.unitId ?? null,
           subscriberId: input.subscriberId ?? null,
+          requestId: input.requestId ?? null,
+          tokenId: input.tokenId ?? null,
         },
       );
     },

@@ -41,6 +41,7 @@ export const defaults = {
     attachmentMaxBytes: 5 * 1024 * 1024,
     renewalMaxDays: 1096,
     selfServiceLostReport: false,
+    signedFormRequired: true,
   },
   mail: {
     smtpUrl: undefined,

@@ -80,6 +80,8 @@ export const configSchema = z.object({
     renewalMaxDays: z.number().int().min(1).max(1096),
     /** Whether a certificate holder with an account may report their own token lost. */
     selfServiceLostReport: z.boolean(),
+    /** A dossier filed on the web needs the scanned, signed form (PDF) before it can be submitted. */
+    signedFormRequired: z.boolean(),
   }),
   mail: z.object({
     /** smtp(s)://user:pass@host:port; unset → the development transport below. */

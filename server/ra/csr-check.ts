@@ -15,7 +15,8 @@ export interface CheckedKey {
   keyType: "rsa" | "ec";
 }
 
-function decodeCsr(input: Buffer | string): Buffer {
+/** The CSR's DER from PEM or DER input (size-limited). */
+export function decodeCsr(input: Buffer | string): Buffer {
   const buf = typeof input === "string" ? Buffer.from(input, "utf8") : input;
   if (buf.length === 0) throw new AppError("CSR_MALFORMED", "the CSR is empty");
   if (buf.length > MAX_CSR_BYTES) throw new AppError("CSR_MALFORMED", `the CSR is larger than ${MAX_CSR_BYTES / 1024} KB`);

@@ -19,6 +19,9 @@ export interface IssueRequest extends SubjectInput {
   unitId?: number | null | undefined;
   /** The subscriber who will hold the certificate (subscribers.id): same kind as the profile; the unit defaults to theirs and must match. */
   subscriberId?: number | null | undefined;
+  /** The request (dossier) this issuance completes, and the token the key is on. */
+  requestId?: number | null | undefined;
+  tokenId?: number | null | undefined;
 }
 
 export interface IssuanceDeps {
@@ -87,6 +90,8 @@ export function createIssuanceService(deps: IssuanceDeps) {
         actor: req.actor,
         unitId: v.unitId,
         subscriberId: v.subscriberId,
+        requestId: req.requestId ?? null,
+        tokenId: req.tokenId ?? null,
       });
     },
   };

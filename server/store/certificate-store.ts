@@ -44,6 +44,10 @@ export interface PendingCertificate {
   unitId?: number | null;
   /** The subscriber who holds the certificate (subscribers.id), if known. */
   subscriberId?: number | null;
+  /** The request (dossier) this certificate answers; at most one live certificate per request. */
+  requestId?: number | null;
+  /** The token the key lives on. */
+  tokenId?: number | null;
 }
 
 export interface RevocationInput {
@@ -179,6 +183,8 @@ export function createCertificateStore(db: Knex | Knex.Transaction): Certificate
         created_at: toDbTime(now),
         unit_id: c.unitId ?? null,
         subscriber_id: c.subscriberId ?? null,
+        ...(c.requestId ? { request_id: c.requestId } : {}),
+        ...(c.tokenId ? { token_id: c.tokenId } : {}),
         search_name: searchKey(c.commonName),
       });
     },

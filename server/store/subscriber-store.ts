@@ -62,6 +62,10 @@ export interface SubscriberStore {
   certificatesOf(subscriberId: number, units: UnitFilter, limit: number): Promise<CertificateSummary[]>;
   /** The subscriber a certificate belongs to, if any. */
   subscriberIdOf(serial: string): Promise<number | null>;
+  /** The individual with this national id in this unit (a new request for a known person reuses their record). */
+  findIndividual(unitId: number, nationalId: string): Promise<SubscriberRecord | null>;
+  /** Changes a subscriber's details (change of information, transfer); only the fields given. */
+  update(id: number, fields: Partial<Omit<SubscriberInput, "kind">>, now: Date): Promise<void>;
 }
 
 interface Row {
@@ -150,6 +154,27 @@ export function createSubscriberStore(db: Knex | Knex.Transaction): SubscriberSt
         })
         .returning("id")) as Array<{ id: number } | number>;
       return Number(typeof row === "object" ? row.id : row);
+    },
+
+    async findIndividual(unitId, nationalId) {
+      const row = (await db("subscribers").where({ unit_id: unitId, national_id: nationalId, kind: "individual" }).orderBy("id").first()) as Row | undefined;
+      return row ? toRecord(row) : null;
+    },
+
+    async update(id, f, now) {
+      const cols: Record<string, unknown> = { updated_at: toDbTime(now) };
+      if (f.unitId !== undefined) cols.unit_id = f.unitId;
+      if (f.name !== undefined) {
+        cols.name = f.name.normalize("NFC");
+        cols.search_name = searchKey(f.name);
+      }
+      if (f.nationalId !== undefined) cols.national_id = f.nationalId;
+      if (f.position !== undefined) cols.position = f.position;
+      if (f.email !== undefined) cols.email = f.email ? f.email.toLowerCase() : null;
+      if (f.phone !== undefined) cols.phone = f.phone;
+      if (f.purpose !== undefined) cols.purpose = f.purpose;
+      if (f.responsiblePerson !== undefined) cols.responsible_person = f.responsiblePerson;
+      await db("subscribers").where({ id }).update(cols);
     },
 
     async findById(id) {

@@ -1,0 +1,364 @@
+// The request workflow (Decree 68/2024): the agency's focal point files and
+// submits, the provincial officer checks (forward, return with a reason, reject,
+// or complete a delegated type), the CA operator approves, and execution runs
+// through the PKI core (request-execution.ts). Every step is a conditional state
+// change recorded with who, when and why, in one transaction with its audit
+// entry; every refusal is audited. Scope is enforced here, not in the pages.
+import { createHash } from "node:crypto";
+import type { AccessAudit } from "../access/access-audit";
+import { auditActor, auditRole, type Actor, type CallContext } from "../access/actor";
+import type { Permission } from "../access/roles";
+import { inScope, type Scope, type Scoper } from "../access/scope";
+import type { Config } from "../config/schema";
+import { vietnamDay } from "../directory/unit-source";
+import { AppError, isAppError } from "../errors/app-error";
+import type { AttachmentMeta, RequestRecord } from "../store/request-store";
+import type { Store } from "../store/store";
+import type { RequestExecutor } from "./request-execution";
+import type { DeadlinePort, NoticeSink, RequestNoticeOut } from "./request-ports";
+import { referenceOf } from "./request-ports";
+import { checkRequestCsr, resolveRequest } from "./request-resolve";
+import { canTransition, isEditable, permissionsFor, TRANSITIONS, type RequestAction, type RequestState } from "./request-states";
+import { issuesCertificate, isRequestType, type RequestType } from "./request-types";
+
+export interface RequestServiceDeps {
+  config: Config;
+  store: Store;
+  scoper: Scoper;
+  accessAudit: AccessAudit;
+  deadlines: DeadlinePort;
+  executor: RequestExecutor;
+  notify: NoticeSink;
+  clock: () => Date;
+}
+
+export interface NewRequest {
+  type: string;
+  unitId: number;
+  data: unknown;
+  csr?: Buffer | string | null | undefined;
+  /** Submit at once (API, or a form with every part attached). */
+  submit?: boolean | undefined;
+  source?: "web" | "api" | "bulk" | undefined;
+  idempotencyKey?: string | undefined;
+}
+
+export interface NewAttachment {
+  kind: "signed_form" | "other";
+  filename: string;
+  contentType: string;
+  content: Buffer;
+}
+
+/** Actions a page may offer besides the transitions. */
+export type RequestPageAction = RequestAction | "edit" | "attach";
+
+const PDF_MAGIC = Buffer.from("%PDF-");
+
+export function createRequestService(deps: RequestServiceDeps) {
+  const { store, scoper, clock } = deps;
+
+  const now = () => new Date(Math.floor(clock().getTime() / 1000) * 1000);
+  const userIdOf = (a: Actor) => (a.userId > 0 ? a.userId : null);
+
+  async function scopeOf(actor: Actor, permission: Permission): Promise<Scope | null> {
+    return scoper.may(actor, permission) ? scoper.scopeFor(actor, clock(), permission) : null;
+  }
+
+  async function refuse(ctx: CallContext, action: string, e: AppError, objectId: string | null): Promise<never> {
+    await store.audit.append(
+      {
+        actor: auditActor(ctx.actor),
+        ...auditRole(ctx.actor),
+        action: `request.${action}`,
+        objectType: "request",
+        objectId,
+        outcome: "refused",
+        requestId: ctx.requestId,
+        details: { code: e.code, message: e.message.slice(0, 500) },
+      },
+      clock(),
+    );
+    throw e;
+  }
+
+  /** The request, if the actor may see it at all; NOT_FOUND (audited when it exists) otherwise. */
+  async function visible(ctx: CallContext, id: number, action: string): Promise<RequestRecord> {
+    const r = await store.requests.findById(id);
+    const scope = await scopeOf(ctx.actor, "requests.view");
+    if (!r || !scope || !inScope(scope, r.unitId)) {
+      if (r) await deps.accessAudit.denied({ actor: ctx.actor, requestId: ctx.requestId, action: `request.${action}`, objectType: "request", objectId: String(id), reason: "out_of_scope" });
+      throw new AppError("REQUEST_NOT_FOUND", `Không có hồ sơ ${referenceOf(id)}`);
+    }
+    return r;
+  }
+
+  /** FORBIDDEN (audited) unless the actor holds `permission` on the request's unit. */
+  async function requirePermission(ctx: CallContext, r: RequestRecord, permissions: Permission[], action: string): Promise<void> {
+    for (const p of permissions) {
+      const scope = await scopeOf(ctx.actor, p);
+      if (scope && inScope(scope, r.unitId)) return;
+    }
+    await deps.accessAudit.denied({ actor: ctx.actor, requestId: ctx.requestId, action: `request.${action}`, objectType: "request", objectId: String(r.id), reason: "forbidden", details: { permissions } });
+    throw new AppError("FORBIDDEN", "Bạn không có quyền thực hiện thao tác này trên hồ sơ này");
+  }
+
+  function isDelegated(type: RequestType): boolean {
+    // The lost-token record (Mẫu 09) is confirmed by the province: its revocation already happened.
+    return type === "token_lost" || deps.config.requests.delegatedToProvince.includes(type);
+  }
+
+  async function step(
+    ctx: CallContext,
+    r: RequestRecord,
+    action: string,
+    from: readonly RequestState[],
+    to: RequestState,
+    reason: string | null,
+    patch: Parameters<Store["requests"]["transition"]>[3] = {},
+  ): Promise<void> {
+    const at = now();
+    const ok = await store.transaction(async (tx) => {
+      if (!(await tx.requests.transition(r.id, from, to, patch, at))) return false;
+      await tx.requests.appendEvent({ requestId: r.id, action, fromState: r.state, toState: to, actor: auditActor(ctx.actor), userId: userIdOf(ctx.actor), role: auditRole(ctx.actor).role, reason, at });
+      await tx.audit.append(
+        { actor: auditActor(ctx.actor), ...auditRole(ctx.actor), action: `request.${action}`, objectType: "request", objectId: String(r.id), outcome: "ok", requestId: ctx.requestId, details: { type: r.type, from: r.state, to, ...(reason ? { reason } : {}) } },
+        at,
+      );
+      return true;
+    });
+    if (!ok) await stale(ctx, r.id, action);
+  }
+
+  /** Another actor changed the request first: refuse with what it is now. */
+  async function stale(ctx: CallContext, id: number, action: string): Promise<never> {
+    const current = await store.requests.findById(id);
+    return refuse(ctx, action, new AppError("REQUEST_STATE_INVALID", `Hồ sơ ${referenceOf(id)} vừa được người khác xử lý (trạng thái hiện tại: ${current?.state ?? "?"})`, { state: current?.state }), String(id));
+  }
+
+  function notice(kind: RequestNoticeOut["kind"], r: RequestRecord, reason: string | null, dueDate: string | null = r.dueDate): void {
+    deps.notify({ kind, requestId: r.id, reference: referenceOf(r.id), type: r.type, unitId: r.unitId, filedByUserId: r.createdByUserId, reason, dueDate, summary: r.summary });
+  }
+
+  async function checkSubmittable(ctx: CallContext, r: RequestRecord): Promise<void> {
+    if (issuesCertificate(r.type) && !r.hasCsr) {
+      await refuse(ctx, "submit", new AppError("REQUEST_INVALID", "Hồ sơ cấp chứng thư phải kèm yêu cầu ký chứng thư (CSR) tạo trên token", { fields: { csr: "Chưa tải lên CSR" } }), String(r.id));
+    }
+    if (deps.config.requests.signedFormRequired && r.source === "web") {
+      const files = await store.requests.attachments(r.id);
+      if (!files.some((f) => f.kind === "signed_form")) {
+        await refuse(ctx, "submit", new AppError("REQUEST_INVALID", "Hồ sơ phải kèm bản scan mẫu đơn đã ký (PDF)", { fields: { signedForm: "Chưa tải lên bản scan mẫu đơn đã ký" } }), String(r.id));
+      }
+    }
+  }
+
+  async function submitNow(ctx: CallContext, r: RequestRecord, action: "submit" | "resubmit"): Promise<RequestRecord> {
+    await checkSubmittable(ctx, r);
+    const at = now();
+    // Decree 68/2024: the deadline runs from a complete dossier, so a corrected dossier starts it again.
+    const due = await deps.deadlines.dueDate(r.type, at);
+    await step(ctx, r, action, ["draft", "returned"], "submitted", null, { submittedAt: at, dueDate: due, lastReason: null });
+    const after = (await store.requests.findById(r.id))!;
+    notice("waiting_check", after, null);
+    return after;
+  }
+
+  return {
+    /** Opens a request (a draft, or submitted at once). Refusals change nothing and are audited. */
+    async create(ctx: CallContext, input: NewRequest): Promise<RequestRecord> {
+      try {
+        if (!isRequestType(input.type)) throw new AppError("REQUEST_INVALID", "Loại hồ sơ không hợp lệ", { fields: { type: "Chọn một loại hồ sơ (Mẫu 01–09)" } });
+        const type = input.type;
+        const scope = await scopeOf(ctx.actor, "requests.file");
+        if (!scope) throw new AppError("FORBIDDEN", "Bạn không có quyền lập hồ sơ");
+        if (!inScope(scope, input.unitId)) throw new AppError("REQUEST_INVALID", "Đơn vị không thuộc phạm vi của bạn", { fields: { unitId: "Chọn một đơn vị bạn quản lý" } });
+        if (type === "token_lost") throw new AppError("REQUEST_INVALID", "Báo mất token dùng chức năng «Báo mất token»: chứng thư trên token bị thu hồi ngay", { fields: { type: "Dùng «Báo mất token» trên trang token" } });
+        const key = input.idempotencyKey?.trim() || null;
+        if (key && (key.length > 80 || !/^[\x21-\x7e]+$/.test(key))) throw new AppError("REQUEST_INVALID", "Khoá chống gửi trùng (Idempotency-Key) không hợp lệ");
+        if (key) {
+          const existing = await store.requests.findByIdempotencyKey(input.unitId, key);
+          if (existing) return existing; // the same submission again: the same request, nothing new
+        }
+        const resolved = await resolveRequest({ store, config: deps.config, clock }, { type, unitId: input.unitId, raw: input.data, scope });
+        const csrDer = await checkRequestCsr(type, input.csr);
+        const at = now();
+        const id = await store.transaction(async (tx) => {
+          const newId = await tx.requests.insert(
+            { type, state: "draft", unitId: input.unitId, ...resolved, csrDer, source: input.source ?? "web", idempotencyKey: key, createdByUserId: userIdOf(ctx.actor), createdBy: auditActor(ctx.actor), submittedAt: null, dueDate: null },
+            at,
+          );
+          await tx.requests.appendEvent({ requestId: newId, action: "create", fromState: null, toState: "draft", actor: auditActor(ctx.actor), userId: userIdOf(ctx.actor), role: auditRole(ctx.actor).role, reason: null, at });
+          await tx.audit.append(
+            { actor: auditActor(ctx.actor), ...auditRole(ctx.actor), action: "request.create", objectType: "request", objectId: String(newId), outcome: "ok", requestId: ctx.requestId, details: { type, unitId: input.unitId, source: input.source ?? "web" } },
+            at,
+          );
+          return newId;
+        });
+        const created = (await store.requests.findById(id))!;
+        return input.submit ? submitNow(ctx, created, "submit") : created;
+      } catch (e) {
+        if (isAppError(e) && !["REQUEST_STATE_INVALID"].includes(e.code)) {
+          if (e.code === "FORBIDDEN") await deps.accessAudit.denied({ actor: ctx.actor, requestId: ctx.requestId, action: "request.create", reason: "forbidden" });
+          else await refuse(ctx, "create", e, null);
+        }
+        throw e;
+      }
+    },
+
+    /** Changes a draft's or returned request's fields (and CSR). */
+    async edit(ctx: CallContext, id: number, input: { data: unknown; csr?: Buffer | string | null | undefined }): Promise<RequestRecord> {
+      const r = await visible(ctx, id, "edit");
+      await requirePermission(ctx, r, ["requests.file"], "edit");
+      if (!isEditable(r.state)) return refuse(ctx, "edit", new AppError("REQUEST_STATE_INVALID", "Chỉ sửa được hồ sơ nháp hoặc hồ sơ bị trả lại"), String(id));
+      try {
+        const scope = (await scopeOf(ctx.actor, "requests.file"))!;
+        const resolved = await resolveRequest({ store, config: deps.config, clock }, { type: r.type, unitId: r.unitId, raw: input.data, scope, selfId: r.id });
+        const csrDer = input.csr === undefined ? undefined : await checkRequestCsr(r.type, input.csr);
+        const at = now();
+        const ok = await store.transaction(async (tx) => {
+          if (!(await tx.requests.edit(id, { ...resolved, ...(csrDer ? { csrDer } : {}) }, at))) return false;
+          await tx.requests.appendEvent({ requestId: id, action: "edit", fromState: r.state, toState: r.state, actor: auditActor(ctx.actor), userId: userIdOf(ctx.actor), role: auditRole(ctx.actor).role, reason: null, at });
+          await tx.audit.append({ actor: auditActor(ctx.actor), ...auditRole(ctx.actor), action: "request.edit", objectType: "request", objectId: String(id), outcome: "ok", requestId: ctx.requestId, details: { type: r.type, csr: csrDer ? "replaced" : "kept" } }, at);
+          return true;
+        });
+        if (!ok) return stale(ctx, id, "edit");
+      } catch (e) {
+        if (isAppError(e) && e.code !== "REQUEST_STATE_INVALID") await refuse(ctx, "edit", e, String(id));
+        throw e;
+      }
+      return (await store.requests.findById(id))!;
+    },
+
+    /** Attaches the scanned signed form (PDF only, size-limited) or another PDF. */
+    async attach(ctx: CallContext, id: number, file: NewAttachment): Promise<AttachmentMeta> {
+      const r = await visible(ctx, id, "attach");
+      await requirePermission(ctx, r, ["requests.file"], "attach");
+      if (!isEditable(r.state)) return refuse(ctx, "attach", new AppError("REQUEST_STATE_INVALID", "Chỉ bổ sung tệp cho hồ sơ nháp hoặc hồ sơ bị trả lại"), String(id));
+      const max = deps.config.requests.attachmentMaxBytes;
+      if (file.content.length === 0) return refuse(ctx, "attach", new AppError("ATTACHMENT_INVALID", "Tệp đính kèm rỗng"), String(id));
+      if (file.content.length > max) return refuse(ctx, "attach", new AppError("ATTACHMENT_TOO_LARGE", `Tệp lớn hơn ${Math.floor(max / 1024 / 1024)} MB`), String(id));
+      // Type by content, not by the name or the browser's claim: a PDF starts with "%PDF-" (ISO 32000-1 7.5.2).
+      if (!file.content.subarray(0, 5).equals(PDF_MAGIC)) return refuse(ctx, "attach", new AppError("ATTACHMENT_INVALID", "Chỉ nhận tệp PDF (bản scan mẫu đơn đã ký)"), String(id));
+      const filename = file.filename.normalize("NFC").replace(/[\\/\u0000-\u001f]/g, "_").slice(0, 200) || "tep.pdf";
+      const at = now();
+      const sha256 = createHash("sha256").update(file.content).digest("hex");
+      const attId = await store.transaction(async (tx) => {
+        const aid = await tx.requests.addAttachment({ requestId: id, kind: file.kind, filename, contentType: "application/pdf", content: file.content, sha256, uploadedBy: auditActor(ctx.actor), at });
+        await tx.requests.appendEvent({ requestId: id, action: "attach", fromState: r.state, toState: r.state, actor: auditActor(ctx.actor), userId: userIdOf(ctx.actor), role: auditRole(ctx.actor).role, reason: filename, at });
+        await tx.audit.append({ actor: auditActor(ctx.actor), ...auditRole(ctx.actor), action: "request.attach", objectType: "request", objectId: String(id), outcome: "ok", requestId: ctx.requestId, details: { kind: file.kind, filename, size: file.content.length, sha256 } }, at);
+        return aid;
+      });
+      return (await store.requests.attachments(id)).find((a) => a.id === attId)!;
+    },
+
+    async attachment(ctx: CallContext, id: number, attachmentId: number) {
+      await visible(ctx, id, "attachment");
+      const a = await store.requests.attachmentContent(id, attachmentId);
+      if (!a) throw new AppError("NOT_FOUND", "Không có tệp đính kèm này");
+      return a;
+    },
+
+    /**
+     * One step of the workflow. Concurrent steps on one request: exactly one
+     * wins (conditional UPDATE); the others get REQUEST_STATE_INVALID.
+     */
+    async act(ctx: CallContext, id: number, action: RequestAction, reasonIn?: string | null): Promise<RequestRecord> {
+      const r = await visible(ctx, id, action);
+      if (!(action in TRANSITIONS)) return refuse(ctx, "act", new AppError("REQUEST_INVALID", "Thao tác không hợp lệ"), String(id));
+      await requirePermission(ctx, r, permissionsFor(action, r.state), action);
+      const reason = reasonIn?.normalize("NFC").trim().slice(0, 1000) || null;
+      const t = TRANSITIONS[action];
+      if (t.reason === "required" && !reason) return refuse(ctx, action, new AppError("REQUEST_INVALID", "Phải ghi rõ lý do", { fields: { reason: "Bắt buộc ghi lý do" } }), String(id));
+      if (!canTransition(action, r.state)) {
+        return refuse(ctx, action, new AppError("REQUEST_STATE_INVALID", `Không thể ${action} hồ sơ ở trạng thái «${r.state}»`, { state: r.state }), String(id));
+      }
+      switch (action) {
+        case "submit":
+          return submitNow(ctx, r, r.state === "returned" ? "resubmit" : "submit");
+        case "withdraw":
+        case "forward":
+        case "return":
+        case "reject": {
+          if (action === "forward" && r.type === "token_lost") return refuse(ctx, action, new AppError("REQUEST_STATE_INVALID", "Biên bản mất token do Sở xác nhận, không chuyển lên CA"), String(id));
+          await step(ctx, r, action, [r.state], t.to, reason, action === "return" || action === "reject" ? { lastReason: reason } : action === "withdraw" ? { completedAt: now() } : {});
+          const after = (await store.requests.findById(id))!;
+          if (action === "forward") notice("waiting_approval", after, reason);
+          if (action === "return") notice("returned", after, reason);
+          if (action === "reject") notice("rejected", after, reason);
+          return after;
+        }
+        case "complete":
+          if (!isDelegated(r.type)) return refuse(ctx, action, new AppError("REQUEST_STATE_INVALID", "Loại hồ sơ này không được uỷ quyền cho Sở: hãy chuyển lên CA"), String(id));
+          return deps.executor.execute(ctx, r, "complete", reason);
+        case "approve":
+          return deps.executor.execute(ctx, r, "approve", reason);
+      }
+    },
+
+    /** The request page: the request, its history, files, what this actor may do now. */
+    async get(ctx: CallContext, id: number) {
+      const r = await visible(ctx, id, "view");
+      const [events, attachments] = await Promise.all([store.requests.events(id), store.requests.attachments(id)]);
+      const actions: RequestPageAction[] = [];
+      for (const a of Object.keys(TRANSITIONS) as RequestAction[]) {
+        if (!canTransition(a, r.state)) continue;
+        if (a === "complete" && !isDelegated(r.type)) continue;
+        if (a === "forward" && r.type === "token_lost") continue;
+        for (const p of permissionsFor(a, r.state)) {
+          const scope = await scopeOf(ctx.actor, p);
+          if (scope && inScope(scope, r.unitId)) {
+            actions.push(a);
+            break;
+          }
+        }
+      }
+      if (isEditable(r.state) && actions.includes("submit")) actions.push("edit", "attach");
+      return { request: r, reference: referenceOf(r.id), events, attachments, actions, delegated: isDelegated(r.type), today: vietnamDay(clock()) };
+    },
+
+    /** The scoped list with state, type and deadline filters. */
+    async list(ctx: CallContext, f: { states?: RequestState[]; types?: RequestType[]; due?: "overdue" | "due_today"; text?: string; sort?: "due" | "newest"; page?: number; unitIds?: number[] }) {
+      const scope = await scopeOf(ctx.actor, "requests.view");
+      if (!scope) {
+        await deps.accessAudit.denied({ actor: ctx.actor, requestId: ctx.requestId, action: "request.list", reason: "forbidden" });
+        throw new AppError("FORBIDDEN", "Bạn không có quyền xem hồ sơ");
+      }
+      const units = f.unitIds ? (scope.all ? { all: false as const, unitIds: f.unitIds } : { all: false as const, unitIds: f.unitIds.filter((u) => scope.unitIds.includes(u)) }) : scope;
+      const limit = 50;
+      const page = Math.max(1, f.page ?? 1);
+      const result = await store.requests.list({ units, states: f.states, types: f.types, due: f.due, today: vietnamDay(clock()), text: f.text, sort: f.sort ?? "due", limit, offset: (page - 1) * limit });
+      return { ...result, page, today: vietnamDay(clock()) };
+    },
+
+    /** What waits for this actor (the dashboard panel, the digest). */
+    async waitingFor(actor: Actor) {
+      const today = vietnamDay(clock());
+      const out: { toCheck: number; toApprove: number; returned: number; drafts: number; overdue: number; dueToday: number } = { toCheck: 0, toApprove: 0, returned: 0, drafts: 0, overdue: 0, dueToday: 0 };
+      const check = await scopeOf(actor, "requests.check");
+      if (check) {
+        const c = await store.requests.counts(check, today);
+        out.toCheck = c.byState.submitted ?? 0;
+        out.overdue = Math.max(out.overdue, c.overdue);
+        out.dueToday = Math.max(out.dueToday, c.dueToday);
+      }
+      const approve = await scopeOf(actor, "requests.approve");
+      if (approve) {
+        const c = await store.requests.counts(approve, today);
+        out.toApprove = c.byState.forwarded ?? 0;
+        out.overdue = Math.max(out.overdue, c.overdue);
+        out.dueToday = Math.max(out.dueToday, c.dueToday);
+      }
+      const file = await scopeOf(actor, "requests.file");
+      if (file) {
+        const c = await store.requests.counts(file, today);
+        out.returned = c.byState.returned ?? 0;
+        out.drafts = c.byState.draft ?? 0;
+        out.overdue = Math.max(out.overdue, c.overdue);
+        out.dueToday = Math.max(out.dueToday, c.dueToday);
+      }
+      return out;
+    },
+  };
+}
+
+export type RequestService = ReturnType<typeof createRequestService>;
