@@ -61,7 +61,8 @@ export type ErrorCode =
   | "IMPORT_INVALID"
   | "API_TOKEN_INVALID"
   | "ORG_CHANGE_INVALID"
-  | "MAIL_FAILED";
+  | "MAIL_FAILED"
+  | "SUBSCRIBER_DUPLICATE";
 
 export class AppError extends Error {
   readonly code: ErrorCode;

@@ -35,6 +35,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   ATTACHMENT_TOO_LARGE: 413,
   API_TOKEN_INVALID: 401,
   MAIL_FAILED: 502,
+  SUBSCRIBER_DUPLICATE: 409,
 };
 
 export function httpStatusFor(code: ErrorCode): number {
