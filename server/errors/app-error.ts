@@ -62,7 +62,8 @@ export type ErrorCode =
   | "API_TOKEN_INVALID"
   | "ORG_CHANGE_INVALID"
   | "MAIL_FAILED"
-  | "SUBSCRIBER_DUPLICATE";
+  | "SUBSCRIBER_DUPLICATE"
+  | "PAYLOAD_TOO_LARGE";
 
 export class AppError extends Error {
   readonly code: ErrorCode;
