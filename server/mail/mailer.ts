@@ -36,7 +36,8 @@ export function createMailer(deps: MailerDeps): Mailer {
   const { config, log } = deps;
   const { smtpUrl, devTransport, from } = config.mail;
   if (smtpUrl) {
-    const transport = nodemailer.createTransport({ url: smtpUrl, ...SMTP_TIMEOUTS });
+    // Pooled: a reminder run of thousands of mails reuses a few connections instead of one per mail.
+    const transport = nodemailer.createTransport({ pool: true, url: smtpUrl, maxConnections: 2, maxMessages: 100, ...SMTP_TIMEOUTS });
     return {
       kind: "smtp",
       async send(msg) {
