@@ -266,7 +266,10 @@ export function createRequestExecutor(deps: ExecutorDeps) {
       const r = (await tx.requests.findById(id))!;
       const run: Runner = { actor: info.actor, role: null, unitId: null, userId: null, requestId: null };
       await record(tx, run, r, "create", null, "submitted", `Đã thu hồi ngay ${info.revokedSerials.length} chứng thư (keyCompromise): ${info.revokedSerials.join(", ") || "không có"}`);
-      deps.notify({ kind: "lost_reported", requestId: id, reference: referenceOf(id), type: "token_lost", unitId: info.unitId, filedByUserId: null, reason: info.note, dueDate: r.dueDate, summary: r.summary });
+      // The agency hears that it was done; the province that a record waits for its confirmation.
+      for (const kind of ["lost_reported", "waiting_check"] as const) {
+        deps.notify({ kind, requestId: id, reference: referenceOf(id), type: "token_lost", unitId: info.unitId, filedByUserId: null, reason: info.note, dueDate: r.dueDate, summary: r.summary });
+      }
       return id;
     },
 

@@ -13,7 +13,7 @@ export interface RevocationPort {
     req: { serial: string; reason: CrlReasonName; actor: string; invalidityDate?: Date | null; details?: Record<string, unknown> },
   ): Promise<RevocationNotice>;
   /** Tells OCSP and CRL publication about committed revocations. */
-  announce(notices: RevocationNotice[]): void;
+  announce(notices: readonly RevocationNotice[]): void;
 }
 
 export interface TokenPort {
