@@ -8,6 +8,7 @@ import { registerCaCommands } from "./commands/ca-commands";
 import { registerCertCommands } from "./commands/cert-commands";
 import { registerCrlCommands } from "./commands/crl-commands";
 import { registerDbCommands } from "./commands/db-commands";
+import { registerHolidayCommands } from "./commands/holiday-commands";
 import { registerUnitCommands } from "./commands/unit-commands";
 import { registerUserCommands } from "./commands/user-commands";
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerUnitCommands(program);
   registerAuditCommands(program);
   registerUserCommands(program);
+  registerHolidayCommands(program);
   return program;
 }
 

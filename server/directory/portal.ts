@@ -17,6 +17,9 @@ import { createSubscriberDirectory } from "./subscriber-directory";
 import { createUnitDirectory } from "./unit-directory";
 import type { UnitSource } from "./unit-source";
 import { createUserDirectory } from "./user-directory";
+import { createHolidayDirectory } from "./holiday-directory";
+import { createHolidayService } from "../ra/holiday-service";
+import { createSla } from "../ra/sla";
 
 export interface PortalDeps {
   config: Config;
@@ -35,6 +38,8 @@ export function createPortal(deps: PortalDeps) {
   const accessAudit = createAccessAudit({ store, clock });
   const guard = createGuard({ scoper, audit: accessAudit, clock });
   const unitDirectory = createUnitDirectory({ store, units, guard, scoper, clock });
+  // One per process: editing the calendar here makes it forget what it loaded.
+  const sla = createSla({ store, config: deps.config, clock });
   return {
     auth: createAuthService(deps),
     accessAudit,
@@ -45,6 +50,9 @@ export function createPortal(deps: PortalDeps) {
     users: createUserDirectory({ store, units, guard, clock }),
     subscribers: createSubscriberDirectory({ store, units, guard, scoper, clock }),
     dashboard: createDashboard({ store, units, guard, scoper, clock }),
+    holidays: createHolidayDirectory({ service: createHolidayService({ store, clock, onChange: sla.invalidate }), scoper, audit: accessAudit, clock }),
+    /** Working-day deadlines per request type on the holiday calendar (server/ra/sla.ts). */
+    sla,
     audit: createAuditDirectory({ store, units, guard, clock, monitor: deps.auditMonitor ?? createAuditMonitor({ verify: () => verifyAuditChain({ store }), store, clock, log: () => {} }) }),
     clock,
   };

@@ -8,6 +8,7 @@ import type { Portal } from "../directory/portal";
 import { auditRoutes } from "./audit-routes";
 import { authRoutes } from "./auth-routes";
 import { directoryRoutes } from "./directory-routes";
+import { holidayRoutes } from "./holiday-routes";
 import { callOf, csrfProtection, requestContext, stateOf } from "./request-context";
 
 const PUBLIC_DIR = join(__dirname, "..", "..", "public");
@@ -26,5 +27,6 @@ export function portalRoutes(deps: { portal: Portal; config: Config }): Router {
   r.use(authRoutes(deps));
   r.use(directoryRoutes(deps));
   r.use(auditRoutes(deps));
+  r.use(holidayRoutes(deps));
   return r;
 }
