@@ -10,6 +10,8 @@ import { authRoutes } from "./auth-routes";
 import { directoryRoutes } from "./directory-routes";
 import { holidayRoutes } from "./holiday-routes";
 import { callOf, csrfProtection, requestContext, stateOf } from "./request-context";
+import { requestRoutes } from "./request-routes";
+import { requestUploads } from "./request-uploads";
 
 const PUBLIC_DIR = join(__dirname, "..", "..", "public");
 
@@ -18,6 +20,8 @@ export function portalRoutes(deps: { portal: Portal; config: Config }): Router {
   r.use("/static", express.static(PUBLIC_DIR, { index: false, maxAge: "1h" }));
   r.use(express.urlencoded({ extended: false, limit: "32kb", parameterLimit: 50 }));
   r.use(requestContext(deps));
+  // Multipart request forms (CSR, signed PDF) are read first, so the CSRF check below sees their _csrf.
+  r.use(requestUploads(deps));
   r.use(csrfProtection(deps));
   // The layout's side panel and header for signed-in pages.
   r.use(async (req, res, next) => {
@@ -28,5 +32,6 @@ export function portalRoutes(deps: { portal: Portal; config: Config }): Router {
   r.use(directoryRoutes(deps));
   r.use(auditRoutes(deps));
   r.use(holidayRoutes(deps));
+  r.use(requestRoutes(deps));
   return r;
 }
