@@ -20,6 +20,7 @@ import { createUserDirectory } from "./user-directory";
 import { createHolidayDirectory } from "./holiday-directory";
 import { createHolidayService } from "../ra/holiday-service";
 import { createSla } from "../ra/sla";
+import { createSubscriberService } from "../ra/subscriber-service";
 
 export interface PortalDeps {
   config: Config;
@@ -49,7 +50,9 @@ export function createPortal(deps: PortalDeps) {
     units: unitDirectory,
     users: createUserDirectory({ store, units, guard, clock }),
     subscribers: createSubscriberDirectory({ store, units, guard, scoper, clock }),
-    dashboard: createDashboard({ store, units, guard, scoper, clock }),
+    dashboard: createDashboard({ store, units, guard, scoper, requests: workflow.requests, clock }),
+    /** Recording and correcting subscribers (issue 5 registries). */
+    subscriberRegistry: createSubscriberService({ store, units, scoper, accessAudit, clock }),
     holidays: createHolidayDirectory({ service: createHolidayService({ store, clock, onChange: sla.invalidate }), scoper, audit: accessAudit, clock }),
     /** Working-day deadlines per request type on the holiday calendar (server/ra/sla.ts). */
     sla,

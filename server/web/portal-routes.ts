@@ -8,6 +8,7 @@ import type { Portal } from "../directory/portal";
 import { auditRoutes } from "./audit-routes";
 import { authRoutes } from "./auth-routes";
 import { directoryRoutes } from "./directory-routes";
+import { subscriberRoutes } from "./subscriber-routes";
 import { holidayRoutes } from "./holiday-routes";
 import { callOf, csrfProtection, requestContext, stateOf } from "./request-context";
 import { requestRoutes } from "./request-routes";
@@ -29,6 +30,8 @@ export function portalRoutes(deps: { portal: Portal; config: Config }): Router {
     next();
   });
   r.use(authRoutes(deps));
+  // Before the directory: its /subscribers/:id would otherwise take /subscribers/new.
+  r.use(subscriberRoutes(deps));
   r.use(directoryRoutes(deps));
   r.use(auditRoutes(deps));
   r.use(holidayRoutes(deps));
