@@ -1,16 +1,20 @@
 // The dashboard: what the actor's scope holds today — certificates by status,
-// what expires in the next 30 days, how many units (and, for admins, users).
+// what expires in the next 30 days, how many units (and, for admins, users) —
+// and what waits for the actor (dashboard-waiting.ts). Reads only.
 import type { CallContext } from "../access/actor";
 import type { Scoper } from "../access/scope";
 import type { Store } from "../store/store";
 import { CertificateRow, displayStatus, toUnitFilter } from "./certificate-directory";
+import type { RequestService } from "../ra/request-service";
+import { createWaitingPanel } from "./dashboard-waiting";
 import type { Guard } from "./guard";
 import type { UnitSource } from "./unit-source";
 
 export const EXPIRING_DAYS = 30;
 
-export function createDashboard(deps: { store: Store; units: UnitSource; guard: Guard; scoper: Scoper; clock: () => Date }) {
+export function createDashboard(deps: { store: Store; units: UnitSource; guard: Guard; scoper: Scoper; requests: RequestService; clock: () => Date }) {
   const { store, guard, clock } = deps;
+  const waiting = createWaitingPanel(deps);
   return {
     async summary(ctx: CallContext) {
       const now = clock();
@@ -31,6 +35,7 @@ export function createDashboard(deps: { store: Store; units: UnitSource; guard: 
         userCount,
         wholeCa: certScope.all,
         canSeeUsers: deps.scoper.may(ctx.actor, "users.view"),
+        waiting: await waiting.forCaller(ctx),
       };
     },
   };

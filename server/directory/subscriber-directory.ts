@@ -3,7 +3,7 @@
 // subtrees as of today) is applied in every query; a subscriber outside it does
 // not exist for them (NOT_FOUND, audited).
 import type { CallContext } from "../access/actor";
-import { inScope, NO_SCOPE, type Scoper } from "../access/scope";
+import { inScope, narrow, NO_SCOPE, type Scoper } from "../access/scope";
 import { AppError } from "../errors/app-error";
 import type { Store } from "../store/store";
 import { SUBSCRIBER_KINDS, type SubscriberKind, type SubscriberRecord } from "../store/subscriber-store";
@@ -18,6 +18,8 @@ const MAX_CERTIFICATES = 200;
 export interface SubscriberFilters {
   kind?: string | undefined;
   text?: string | undefined;
+  /** Only this unit's subtree (within the actor's scope, as /certificates?unit=). */
+  unitId?: number | undefined;
   after?: string | undefined;
 }
 
@@ -28,6 +30,8 @@ export interface SubscriberRow extends SubscriberRecord {
 export interface SubscriberPageView {
   subscriber: SubscriberRow;
   certificates: CertificateRow[];
+  /** The actor may correct this subscriber (subscribers.manage on its unit). */
+  canEdit: boolean;
 }
 
 export function createSubscriberDirectory(deps: { store: Store; units: UnitSource; guard: Guard; scoper: Scoper; clock: () => Date }) {
@@ -42,12 +46,19 @@ export function createSubscriberDirectory(deps: { store: Store; units: UnitSourc
   return {
     async list(ctx: CallContext, f: SubscriberFilters) {
       const now = clock();
-      const scope = await guard.scope(ctx, "subscribers.view", "subscribers.list");
+      let scope = await guard.scope(ctx, "subscribers.view", "subscribers.list");
+      let unit: UnitSummary | null = null;
+      if (f.unitId !== undefined) {
+        const [current] = await deps.units.unitsAsOf(now, [f.unitId]);
+        if (!current || !inScope(scope, f.unitId)) return guard.notFound(ctx, "subscribers.list", "unit", String(f.unitId), current !== undefined);
+        unit = current;
+        scope = narrow(scope, await deps.units.subtreeIds(f.unitId, now));
+      }
       if (f.kind !== undefined && !(SUBSCRIBER_KINDS as readonly string[]).includes(f.kind)) throw new AppError("INPUT_INVALID", "unknown subscriber kind");
       const page = await store.subscribers.list({ units: toUnitFilter(scope), kind: f.kind as SubscriberKind | undefined, text: f.text?.slice(0, 128), limit: SUBSCRIBER_PAGE_SIZE, after: f.after });
       const names = await unitNames(page.rows.map((r) => r.unitId), now);
       const rows: SubscriberRow[] = page.rows.map((r) => ({ ...r, unit: names.get(r.unitId) ?? null }));
-      return { rows, next: page.next };
+      return { rows, next: page.next, unit, canCreate: deps.scoper.may(ctx.actor, "subscribers.manage") };
     },
 
     async get(ctx: CallContext, id: number): Promise<SubscriberPageView> {
@@ -62,6 +73,7 @@ export function createSubscriberDirectory(deps: { store: Store; units: UnitSourc
       return {
         subscriber: { ...s, unit: names.get(s.unitId) ?? null },
         certificates: certs.map((c) => ({ ...c, displayStatus: displayStatus(c, now), unit: c.unitId === null ? null : (names.get(c.unitId) ?? null) })),
+        canEdit: deps.scoper.may(ctx.actor, "subscribers.manage") && inScope(await deps.scoper.scopeFor(ctx.actor, now, "subscribers.manage"), s.unitId),
       };
     },
 

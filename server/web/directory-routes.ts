@@ -81,7 +81,7 @@ export function directoryRoutes(deps: { portal: Portal }): Router {
   });
 
   r.get("/subscribers", signedIn, async (req, res) => {
-    const filters = { kind: q(req, "kind", 16), text: q(req, "q"), after: q(req, "after", 400) };
+    const filters = { kind: q(req, "kind", 16), text: q(req, "q"), unitId: intParam(q(req, "unit", 9), "unit"), after: q(req, "after", 400) };
     const result = await portal.subscribers.list(callOf(req), filters);
     res.render("subscribers/list", {
       titleKey: "subscribers.title",
