@@ -9,6 +9,7 @@ import { registerCertCommands } from "./commands/cert-commands";
 import { registerCrlCommands } from "./commands/crl-commands";
 import { registerDbCommands } from "./commands/db-commands";
 import { registerHolidayCommands } from "./commands/holiday-commands";
+import { registerRequestCommands } from "./commands/request-commands";
 import { registerUnitCommands } from "./commands/unit-commands";
 import { registerUserCommands } from "./commands/user-commands";
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerUserCommands(program);
   registerHolidayCommands(program);
+  registerRequestCommands(program);
   return program;
 }
 

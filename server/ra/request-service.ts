@@ -163,37 +163,72 @@ export function createRequestService(deps: RequestServiceDeps) {
     return after;
   }
 
+  /** create()'s checks before any look-up, in its order: the type, the right to file, the unit, the key. */
+  async function precheck(ctx: CallContext, input: NewRequest, fileScope?: Scope): Promise<{ type: RequestType; scope: Scope; key: string | null }> {
+    if (!isRequestType(input.type)) throw new AppError("REQUEST_INVALID", "Loại hồ sơ không hợp lệ", { fields: { type: "Chọn một loại hồ sơ (Mẫu 01–09)" } });
+    const type = input.type;
+    const scope = fileScope ?? (await scopeOf(ctx.actor, "requests.file"));
+    if (!scope) throw new AppError("FORBIDDEN", "Bạn không có quyền lập hồ sơ");
+    if (!inScope(scope, input.unitId)) throw new AppError("REQUEST_INVALID", "Đơn vị không thuộc phạm vi của bạn", { fields: { unitId: "Chọn một đơn vị bạn quản lý" } });
+    if (type === "token_lost") throw new AppError("REQUEST_INVALID", "Báo mất token dùng chức năng «Báo mất token»: chứng thư trên token bị thu hồi ngay", { fields: { type: "Dùng «Báo mất token» trên trang token" } });
+    const key = input.idempotencyKey?.trim() || null;
+    if (key && (key.length > 80 || !/^[\x21-\x7e]+$/.test(key))) throw new AppError("REQUEST_INVALID", "Khoá chống gửi trùng (Idempotency-Key) không hợp lệ");
+    return { type, scope, key };
+  }
+
+  /** The validated fields, references and CSR of a new request (reads only). */
+  async function prepare(type: RequestType, scope: Scope, input: NewRequest) {
+    const resolved = await resolveRequest({ store, config: deps.config, clock }, { type, unitId: input.unitId, raw: input.data, scope });
+    const csrDer = await checkRequestCsr(type, input.csr);
+    return { resolved, csrDer };
+  }
+
+  /** Inserts one draft with its "create" event and audit entry, inside the caller's transaction. */
+  async function insertDraft(tx: Store, ctx: CallContext, input: NewRequest, type: RequestType, key: string | null, p: Awaited<ReturnType<typeof prepare>>, at: Date): Promise<number> {
+    const newId = await tx.requests.insert(
+      { type, state: "draft", unitId: input.unitId, ...p.resolved, csrDer: p.csrDer, source: input.source ?? "web", idempotencyKey: key, createdByUserId: userIdOf(ctx.actor), createdBy: auditActor(ctx.actor), submittedAt: null, dueDate: null },
+      at,
+    );
+    await tx.requests.appendEvent({ requestId: newId, action: "create", fromState: null, toState: "draft", actor: auditActor(ctx.actor), userId: userIdOf(ctx.actor), role: auditRole(ctx.actor).role, reason: null, at });
+    await tx.audit.append(
+      { actor: auditActor(ctx.actor), ...auditRole(ctx.actor), action: "request.create", objectType: "request", objectId: String(newId), outcome: "ok", requestId: ctx.requestId, details: { type, unitId: input.unitId, source: input.source ?? "web" } },
+      at,
+    );
+    return newId;
+  }
+
+  /** Each input checked as create() would, scope computed once; FORBIDDEN (audited) if the actor may not file at all. */
+  async function checkAll(ctx: CallContext, inputs: NewRequest[]) {
+    const scope = await scopeOf(ctx.actor, "requests.file");
+    if (!scope) {
+      await deps.accessAudit.denied({ actor: ctx.actor, requestId: ctx.requestId, action: "request.create_many", reason: "forbidden" });
+      throw new AppError("FORBIDDEN", "Bạn không có quyền lập hồ sơ");
+    }
+    const out: Array<{ error: AppError } | { input: NewRequest; type: RequestType; key: string | null; prepared: Awaited<ReturnType<typeof prepare>> }> = [];
+    for (const input of inputs) {
+      try {
+        const p = await precheck(ctx, input, scope);
+        out.push({ input, type: p.type, key: p.key, prepared: await prepare(p.type, p.scope, input) });
+      } catch (e) {
+        if (!isAppError(e)) throw e;
+        out.push({ error: e });
+      }
+    }
+    return out;
+  }
+
   return {
     /** Opens a request (a draft, or submitted at once). Refusals change nothing and are audited. */
     async create(ctx: CallContext, input: NewRequest): Promise<RequestRecord> {
       try {
-        if (!isRequestType(input.type)) throw new AppError("REQUEST_INVALID", "Loại hồ sơ không hợp lệ", { fields: { type: "Chọn một loại hồ sơ (Mẫu 01–09)" } });
-        const type = input.type;
-        const scope = await scopeOf(ctx.actor, "requests.file");
-        if (!scope) throw new AppError("FORBIDDEN", "Bạn không có quyền lập hồ sơ");
-        if (!inScope(scope, input.unitId)) throw new AppError("REQUEST_INVALID", "Đơn vị không thuộc phạm vi của bạn", { fields: { unitId: "Chọn một đơn vị bạn quản lý" } });
-        if (type === "token_lost") throw new AppError("REQUEST_INVALID", "Báo mất token dùng chức năng «Báo mất token»: chứng thư trên token bị thu hồi ngay", { fields: { type: "Dùng «Báo mất token» trên trang token" } });
-        const key = input.idempotencyKey?.trim() || null;
-        if (key && (key.length > 80 || !/^[\x21-\x7e]+$/.test(key))) throw new AppError("REQUEST_INVALID", "Khoá chống gửi trùng (Idempotency-Key) không hợp lệ");
+        const { type, scope, key } = await precheck(ctx, input);
         if (key) {
           const existing = await store.requests.findByIdempotencyKey(input.unitId, key);
           if (existing) return existing; // the same submission again: the same request, nothing new
         }
-        const resolved = await resolveRequest({ store, config: deps.config, clock }, { type, unitId: input.unitId, raw: input.data, scope });
-        const csrDer = await checkRequestCsr(type, input.csr);
+        const prepared = await prepare(type, scope, input);
         const at = now();
-        const id = await store.transaction(async (tx) => {
-          const newId = await tx.requests.insert(
-            { type, state: "draft", unitId: input.unitId, ...resolved, csrDer, source: input.source ?? "web", idempotencyKey: key, createdByUserId: userIdOf(ctx.actor), createdBy: auditActor(ctx.actor), submittedAt: null, dueDate: null },
-            at,
-          );
-          await tx.requests.appendEvent({ requestId: newId, action: "create", fromState: null, toState: "draft", actor: auditActor(ctx.actor), userId: userIdOf(ctx.actor), role: auditRole(ctx.actor).role, reason: null, at });
-          await tx.audit.append(
-            { actor: auditActor(ctx.actor), ...auditRole(ctx.actor), action: "request.create", objectType: "request", objectId: String(newId), outcome: "ok", requestId: ctx.requestId, details: { type, unitId: input.unitId, source: input.source ?? "web" } },
-            at,
-          );
-          return newId;
-        });
+        const id = await store.transaction((tx) => insertDraft(tx, ctx, input, type, key, prepared, at));
         const created = (await store.requests.findById(id))!;
         return input.submit ? submitNow(ctx, created, "submit") : created;
       } catch (e) {
@@ -203,6 +238,60 @@ export function createRequestService(deps: RequestServiceDeps) {
         }
         throw e;
       }
+    },
+
+    /**
+     * What create() would refuse for each input, without writing anything (the
+     * bulk import's preview): null where the request would be created.
+     * FORBIDDEN (audited) if the actor may not file at all.
+     */
+    async checkMany(ctx: CallContext, inputs: NewRequest[]): Promise<Array<AppError | null>> {
+      return (await checkAll(ctx, inputs)).map((c) => ("error" in c ? c.error : null));
+    },
+
+    /**
+     * Creates drafts for every input in ONE transaction, or none (the bulk
+     * import): everything is checked first, then each row is inserted with the
+     * same event and audit entry as create(). If every input carries an
+     * idempotency key that already exists, the batch was created before and is
+     * returned again; a partial clash (or any failure) rolls the whole batch back.
+     */
+    async createMany(ctx: CallContext, inputs: NewRequest[]): Promise<RequestRecord[]> {
+      const refuseMany = async (e: AppError): Promise<never> => refuse(ctx, "create_many", e, null);
+      if (inputs.length === 0) return refuseMany(new AppError("REQUEST_INVALID", "Không có hồ sơ nào để tạo"));
+      const replay = async (): Promise<RequestRecord[] | null> => {
+        if (!inputs.every((i) => i.idempotencyKey?.trim())) return null;
+        const found: RequestRecord[] = [];
+        for (const i of inputs) {
+          const r = await store.requests.findByIdempotencyKey(i.unitId, i.idempotencyKey!.trim());
+          if (!r) return null;
+          found.push(r);
+        }
+        return found;
+      };
+      const before = await replay();
+      if (before) return before;
+      const results = await checkAll(ctx, inputs);
+      const rows = results.flatMap((c, index) => ("error" in c ? [{ index, code: c.error.code, message: c.error.message, fields: (c.error.details?.fields as Record<string, string> | undefined) ?? {} }] : []));
+      if (rows.length) return refuseMany(new AppError("REQUEST_INVALID", `${rows.length}/${inputs.length} hồ sơ chưa hợp lệ: không hồ sơ nào được tạo`, { rows }));
+      const checked = results.flatMap((c) => ("error" in c ? [] : [c]));
+      const at = now();
+      let ids: number[];
+      try {
+        ids = await store.transaction(async (tx) => {
+          const out: number[] = [];
+          for (const c of checked) out.push(await insertDraft(tx, ctx, c.input, c.type, c.key, c.prepared, at));
+          return out;
+        });
+      } catch (e) {
+        const after = await replay(); // a concurrent confirm of the same batch committed first
+        if (after) return after;
+        const message = isAppError(e) ? e.message : "Không tạo được lô hồ sơ: không hồ sơ nào được tạo";
+        return refuseMany(new AppError("REQUEST_CONFLICT", message.slice(0, 500), { count: inputs.length }));
+      }
+      const created: RequestRecord[] = [];
+      for (const id of ids) created.push((await store.requests.findById(id))!);
+      return created;
     },
 
     /** Changes a draft's or returned request's fields (and CSR). */

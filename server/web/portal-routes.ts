@@ -13,6 +13,7 @@ import { holidayRoutes } from "./holiday-routes";
 import { callOf, csrfProtection, requestContext, stateOf } from "./request-context";
 import { requestRoutes } from "./request-routes";
 import { requestUploads } from "./request-uploads";
+import { bulkImportRoutes, bulkUploadParser } from "./bulk-import-routes";
 
 const PUBLIC_DIR = join(__dirname, "..", "..", "public");
 
@@ -23,6 +24,7 @@ export function portalRoutes(deps: { portal: Portal; config: Config }): Router {
   r.use(requestContext(deps));
   // Multipart request forms (CSR, signed PDF) are read first, so the CSRF check below sees their _csrf.
   r.use(requestUploads(deps));
+  r.use("/requests/import", bulkUploadParser());
   r.use(csrfProtection(deps));
   // The layout's side panel and header for signed-in pages.
   r.use(async (req, res, next) => {
@@ -35,6 +37,8 @@ export function portalRoutes(deps: { portal: Portal; config: Config }): Router {
   r.use(directoryRoutes(deps));
   r.use(auditRoutes(deps));
   r.use(holidayRoutes(deps));
+  // Before the request pages: their /requests/:id would otherwise take /requests/import.
+  r.use(bulkImportRoutes(deps));
   r.use(requestRoutes(deps));
   return r;
 }
