@@ -3,6 +3,7 @@
 import "reflect-metadata";
 import { Command, CommanderError } from "commander";
 import { isAppError } from "../server/errors/app-error";
+import { registerApiTokenCommands } from "./commands/api-token-commands";
 import { registerAuditCommands } from "./commands/audit-commands";
 import { registerCaCommands } from "./commands/ca-commands";
 import { registerCertCommands } from "./commands/cert-commands";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerUserCommands(program);
   registerHolidayCommands(program);
+  registerApiTokenCommands(program);
   registerRequestCommands(program);
   return program;
 }

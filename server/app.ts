@@ -9,6 +9,8 @@ import type { Portal } from "./directory/portal";
 import type { Logger } from "./log";
 import type { CrlPublisher } from "./publish/crl-publisher";
 import type { Store } from "./store/store";
+import { apiRouter } from "./api/api-router";
+import { unitSourceFromStore } from "./directory/unit-source";
 import { errorHandler, notFound } from "./web/error-handler";
 import { homeRoutes } from "./web/home-routes";
 import { pkiRoutes } from "./web/pki-routes";
@@ -51,6 +53,8 @@ export function createApp(deps: AppDeps): Express {
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
+  // The JSON API authenticates with bearer tokens, not cookies: before the pages' session and CSRF handling.
+  app.use("/api/v1", apiRouter({ portal: deps.portal, store: deps.store, units: unitSourceFromStore(deps.store.units), log: deps.log, publicUrl: deps.config.publicUrl, attachmentMaxBytes: deps.config.requests.attachmentMaxBytes }));
   app.use(portalRoutes({ portal: deps.portal, config: deps.config }));
   app.use(homeRoutes({ store: deps.store, config: deps.config }));
   app.use(notFound());

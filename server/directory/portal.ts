@@ -17,6 +17,7 @@ import { createSubscriberDirectory } from "./subscriber-directory";
 import { createUnitDirectory } from "./unit-directory";
 import type { UnitSource } from "./unit-source";
 import { createUserDirectory } from "./user-directory";
+import { createApiTokens } from "../access/api-tokens";
 import { createHolidayDirectory } from "./holiday-directory";
 import { createHolidayService } from "../ra/holiday-service";
 import { createSla } from "../ra/sla";
@@ -56,6 +57,8 @@ export function createPortal(deps: PortalDeps) {
     holidays: createHolidayDirectory({ service: createHolidayService({ store, clock, onChange: sla.invalidate }), scoper, audit: accessAudit, clock }),
     /** Working-day deadlines per request type on the holiday calendar (server/ra/sla.ts). */
     sla,
+    /** API tokens for /api/v1: issue, list, revoke (api_tokens.manage), verify (server/api/). */
+    apiTokens: createApiTokens({ store, scoper, accessAudit, units, clock, random: deps.random }),
     audit: createAuditDirectory({ store, units, guard, clock, monitor: deps.auditMonitor ?? createAuditMonitor({ verify: () => verifyAuditChain({ store }), store, clock, log: () => {} }) }),
     clock,
   };

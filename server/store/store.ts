@@ -13,6 +13,7 @@ import { createUnitStore, UnitStore } from "./unit-store";
 import { createSessionStore, SessionStore } from "./session-store";
 import { createSubscriberStore, SubscriberStore } from "./subscriber-store";
 import { createHolidayStore, HolidayStore } from "./holiday-store";
+import { ApiTokenStore, createApiTokenStore } from "./api-token-store";
 import { createTokenStore, TokenStore } from "./token-store";
 import { createUserStore, UserStore } from "./user-store";
 import { createMailLogStore, MailLogStore } from "./mail-log-store";
@@ -35,6 +36,8 @@ export interface Store {
   subscribers: SubscriberStore;
   /** The holiday calendar the working-day deadlines are counted on. */
   holidays: HolidayStore;
+  /** API tokens for /api/v1: hashes only, per unit. */
+  apiTokens: ApiTokenStore;
   /** The token registry: USB tokens, SIM-PKI, HSM slots, their states and the certificates on them. */
   tokens: TokenStore;
   /** E-mail notifications sent or claimed, by dedupe key. */
@@ -66,6 +69,7 @@ function bind(root: Knex, db: Knex | Knex.Transaction): Store {
     certificateQueries: createCertificateQueryStore(db),
     subscribers: createSubscriberStore(db),
     holidays: createHolidayStore(db),
+    apiTokens: createApiTokenStore(db),
     tokens: createTokenStore(db),
     mailLog: createMailLogStore(db),
     mailRecipients: createMailRecipientStore(db),

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import express, { Router } from "express";
 import type { Config } from "../config/schema";
 import type { Portal } from "../directory/portal";
+import { apiTokenNav, apiTokenRoutes } from "./api-token-routes";
 import { auditRoutes } from "./audit-routes";
 import { authRoutes } from "./auth-routes";
 import { directoryRoutes } from "./directory-routes";
@@ -31,12 +32,14 @@ export function portalRoutes(deps: { portal: Portal; config: Config }): Router {
     if (stateOf(req).actor && req.method === "GET" && !/\/(pem|der)$/.test(req.path)) res.locals.shell = await deps.portal.shell.forCaller(callOf(req));
     next();
   });
+  r.use(apiTokenNav(deps));
   r.use(authRoutes(deps));
   // Before the directory: its /subscribers/:id would otherwise take /subscribers/new.
   r.use(subscriberRoutes(deps));
   r.use(directoryRoutes(deps));
   r.use(auditRoutes(deps));
   r.use(holidayRoutes(deps));
+  r.use(apiTokenRoutes(deps));
   // Before the request pages: their /requests/:id would otherwise take /requests/import.
   r.use(bulkImportRoutes(deps));
   r.use(requestRoutes(deps));
