@@ -147,6 +147,7 @@ forEachDatabase("bulk import of requests", (db) => {
     assert.deepEqual(errorsOn(p.text), []);
     const hash = hashOn(p.text)!;
     assert.equal(hash, sha256(file), "the preview is keyed by the file's SHA-256");
+    assert.match(p.text, /đợt-1\.xlsx/, "the file's name as sent (UTF-8)");
     assert.match(p.text, /id="row-6"/, "row numbers as the spreadsheet shows them (a blank row in between)");
     const done = await clients.focal_a.post("/requests/import/confirm", { hash });
     assert.equal(done.status, 201, done.text.slice(0, 500));
@@ -259,6 +260,10 @@ forEachDatabase("bulk import of requests", (db) => {
     assert.match(lastLine(refused.stderr), /^error \[IMPORT_INVALID\]/);
     const good = join(db.dataDir, "cli-good.csv");
     writeFileSync(good, csv(person("", "Trịnh Văn A", "099088500001", "tva@thunghiem.gov.vn"), device("DEPT_A", "Máy chủ thư điện tử")));
+    const dry = await cli(["request", "import", "--file", good, "--unit", "DEPT_A", "--as", "focal_a", "--dry-run"]);
+    assert.equal(dry.status, 0, dry.stderr);
+    assert.match(dry.stdout, /2 rows OK; nothing created/);
+    assert.equal((await knex("requests").where("summary", "like", "Trịnh%")).length, 0);
     const ok = await cli(["request", "import", "--file", good, "--unit", "DEPT_A", "--as", "focal_a"]);
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /created 2 draft request/);
