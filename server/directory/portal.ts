@@ -21,6 +21,7 @@ import { createApiTokens } from "../access/api-tokens";
 import { createHolidayDirectory } from "./holiday-directory";
 import { createHolidayService } from "../ra/holiday-service";
 import { createSla } from "../ra/sla";
+import { createBulkImport } from "../ra/bulk-import";
 import { createSubscriberService } from "../ra/subscriber-service";
 
 export interface PortalDeps {
@@ -57,6 +58,8 @@ export function createPortal(deps: PortalDeps) {
     holidays: createHolidayDirectory({ service: createHolidayService({ store, clock, onChange: sla.invalidate }), scoper, audit: accessAudit, clock }),
     /** Working-day deadlines per request type on the holiday calendar (server/ra/sla.ts). */
     sla,
+    /** Bulk import of new-certificate requests from CSV/XLSX: preview every row, then create all or none. */
+    bulkImport: createBulkImport({ requests: workflow.requests, units, scoper, audit: store.audit, clock }),
     /** API tokens for /api/v1: issue, list, revoke (api_tokens.manage), verify (server/api/). */
     apiTokens: createApiTokens({ store, scoper, accessAudit, units, clock, random: deps.random }),
     audit: createAuditDirectory({ store, units, guard, clock, monitor: deps.auditMonitor ?? createAuditMonitor({ verify: () => verifyAuditChain({ store }), store, clock, log: () => {} }) }),
