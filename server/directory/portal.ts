@@ -21,6 +21,9 @@ import { createApiTokens } from "../access/api-tokens";
 import { createHolidayDirectory } from "./holiday-directory";
 import { createHolidayService } from "../ra/holiday-service";
 import { createSla } from "../ra/sla";
+import { createStaffChangeService } from "../ra/staff-change";
+import { createOrgChangeRunner } from "../ra/org-change-run";
+import { createUnitService } from "../org/unit-service";
 import { createBulkImport } from "../ra/bulk-import";
 import { createSubscriberService } from "../ra/subscriber-service";
 
@@ -60,6 +63,10 @@ export function createPortal(deps: PortalDeps) {
     sla,
     /** Bulk import of new-certificate requests from CSV/XLSX: preview every row, then create all or none. */
     bulkImport: createBulkImport({ requests: workflow.requests, units, scoper, audit: store.audit, clock }),
+    /** Staff transfer / leaving the state sector: preview and execute (server/ra/staff-change.ts). */
+    staffChanges: createStaffChangeService({ store, scoper, accessAudit, revocation: deps.revocation, openTokenReturn: workflow.executor.openTokenReturn, deadlines: sla, clock }),
+    /** Agency merger/split/dissolution effects on certificates and tokens, run as a batch (server/ra/org-change-run.ts). */
+    orgChanges: createOrgChangeRunner({ store, units: createUnitService({ store, clock }), scoper, accessAudit, revocation: deps.revocation, openTokenReturn: workflow.executor.openTokenReturn, deadlines: sla, clock }),
     /** API tokens for /api/v1: issue, list, revoke (api_tokens.manage), verify (server/api/). */
     apiTokens: createApiTokens({ store, scoper, accessAudit, units, clock, random: deps.random }),
     audit: createAuditDirectory({ store, units, guard, clock, monitor: deps.auditMonitor ?? createAuditMonitor({ verify: () => verifyAuditChain({ store }), store, clock, log: () => {} }) }),

@@ -18,6 +18,7 @@ import { createTokenStore, TokenStore } from "./token-store";
 import { createUserStore, UserStore } from "./user-store";
 import { createMailLogStore, MailLogStore } from "./mail-log-store";
 import { createMailRecipientStore, MailRecipientStore } from "./mail-recipient-store";
+import { createOrgChangeStore, OrgChangeStore } from "./org-change-store";
 
 export interface Store {
   cas: CaStore;
@@ -44,6 +45,8 @@ export interface Store {
   mailLog: MailLogStore;
   /** The mailer's look-ups: users by role with address and language, expiring certificates. */
   mailRecipients: MailRecipientStore;
+  /** Staff transfers and agency mergers: affected objects, unit moves, org-change runs. */
+  orgChanges: OrgChangeStore;
   /** Runs `fn` with a store bound to one database transaction: all or nothing. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Closes the connection pool. */
@@ -73,6 +76,7 @@ function bind(root: Knex, db: Knex | Knex.Transaction): Store {
     tokens: createTokenStore(db),
     mailLog: createMailLogStore(db),
     mailRecipients: createMailRecipientStore(db),
+    orgChanges: createOrgChangeStore(db),
     transaction(fn) {
       if ("isTransaction" in db && db.isTransaction) return fn(bind(root, db));
       return root.transaction((trx) => fn(bind(root, trx)));

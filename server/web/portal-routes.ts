@@ -11,6 +11,8 @@ import { authRoutes } from "./auth-routes";
 import { directoryRoutes } from "./directory-routes";
 import { subscriberRoutes } from "./subscriber-routes";
 import { holidayRoutes } from "./holiday-routes";
+import { orgChangeRoutes } from "./org-change-routes";
+import { staffChangeRoutes } from "./staff-change-routes";
 import { callOf, csrfProtection, requestContext, stateOf } from "./request-context";
 import { requestRoutes } from "./request-routes";
 import { requestUploads } from "./request-uploads";
@@ -39,6 +41,8 @@ export function portalRoutes(deps: { portal: Portal; config: Config }): Router {
   r.use(directoryRoutes(deps));
   r.use(auditRoutes(deps));
   r.use(holidayRoutes(deps));
+  r.use(staffChangeRoutes(deps));
+  r.use(orgChangeRoutes(deps));
   r.use(apiTokenRoutes(deps));
   // Before the request pages: their /requests/:id would otherwise take /requests/import.
   r.use(bulkImportRoutes(deps));
