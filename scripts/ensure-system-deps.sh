@@ -42,6 +42,8 @@ DEPS=(
   # "certutil (NSS)|command -v certutil|libnss3-tools"
   # The browser journey test (test/browser/) drives Debian's chromium through playwright-core.
   "chromium|test -x /usr/bin/chromium|chromium"
+  # The report export tests read PDF text (pdftotext) and render pages (pdftoppm).
+  "poppler-utils (pdftotext, pdftoppm)|command -v pdftotext && command -v pdftoppm|poppler-utils"
 )
 
 missing_names=()
