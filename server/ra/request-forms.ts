@@ -57,7 +57,8 @@ const phone = z
 const serial = (label: string) =>
   z
     .string({ error: `${label}: bắt buộc` })
-    .transform((s) => s.trim().toLowerCase().replace(/^0+(?=.)/, ""))
+    // As server/ca/serial.ts canonicalSerial: no leading zero octets, whole octets ("0a…" is stored, never "a…").
+    .transform((s) => s.trim().toLowerCase().replace(/^0+(?=.)/, "").replace(/^(?=(?:..)*.$)/, "0"))
     .refine((s) => /^[0-9a-f]{1,40}$/.test(s), `${label}: phải là số hiệu chứng thư dạng hex`);
 
 const tokenSerial = z

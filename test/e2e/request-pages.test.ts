@@ -224,6 +224,21 @@ forEachDatabase("request pages", (db) => {
       assert.equal((await c.focal.post(`/requests/${id}/act`, { action: "forward" })).status, 403);
     });
 
+    it("finds the certificate of a renewal by its serial as shown, also when it starts with a zero (0a…) or is typed in capitals", async function () {
+      this.timeout(30_000);
+      // Serials are 16 random octets with a non-zero first octet: about one in sixteen starts with "0" in hex.
+      let serial = "";
+      for (let i = 0; i < 120 && !serial.startsWith("0"); i++) {
+        const sid = await store().subscribers.insert({ kind: "individual", unitId: fx.units.DEPT_A, name: `Thử Số Hiệu ${i}`, email: `so${i}@stc.thunghiem.gov.vn`, nationalId: `0990883${String(i).padStart(5, "0")}` }, new Date());
+        serial = (await server.core.issuance.issue({ csr: makeCsr(db.dataDir, "p256").pem, profile: "individual", commonName: `Thử Số Hiệu ${i}`, email: `so${i}@stc.thunghiem.gov.vn`, actor: "test:fixture", unitId: fx.units.DEPT_A, subscriberId: sid })).serial;
+      }
+      assert.match(serial, /^0[1-9a-f]/);
+      await c.focal.get("/requests/new/renewal");
+      const r = await postMultipart(c.focal, "/requests/new/renewal", { unitId: String(fx.units.DEPT_A), targetSerial: ` ${serial.toUpperCase()} `, intent: "save" }, {});
+      const id = idOf(r);
+      assert.equal((await store().requests.findById(id))!.targetSerial, serial);
+    });
+
     it("offers the type picker with every form and its deadline, and the form in English", async () => {
       const picker = pageText((await c.focal.get("/requests/new")).text);
       for (const n of ["01", "02", "03", "04", "05", "06", "07", "08", "09"]) assert.ok(picker.includes(`Mẫu ${n}`), `Mẫu ${n}`);
