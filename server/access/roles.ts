@@ -29,7 +29,9 @@ export type Permission =
   | "requests.check"
   | "requests.approve"
   | "holidays.manage"
-  | "api_tokens.manage";
+  | "api_tokens.manage"
+  | "reports.view"
+  | "registers.manage";
 
 const ALL: readonly Role[] = ROLES;
 
@@ -61,6 +63,10 @@ export const GRANTS: Readonly<Record<Permission, readonly Role[]>> = {
   "requests.approve": ["ca_operator"],
   "holidays.manage": ["admin", "provincial_officer"],
   "api_tokens.manage": ["admin", "provincial_officer", "agency_focal_point"],
+  // Issue 6. Every role reads the reports and registers of its scope; agencies and the
+  // province keep the registers (Decision 25/2020/QĐ-UBND: each agency reports its own).
+  "reports.view": ALL,
+  "registers.manage": ["admin", "provincial_officer", "agency_focal_point"],
 };
 
 export function grants(role: Role, permission: Permission): boolean {
