@@ -10,6 +10,7 @@ import { registerCertCommands } from "./commands/cert-commands";
 import { registerCrlCommands } from "./commands/crl-commands";
 import { registerDbCommands } from "./commands/db-commands";
 import { registerHolidayCommands } from "./commands/holiday-commands";
+import { registerOrgChangeCommands } from "./commands/org-change-commands";
 import { registerRequestCommands } from "./commands/request-commands";
 import { registerUnitCommands } from "./commands/unit-commands";
 import { registerUserCommands } from "./commands/user-commands";
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerUserCommands(program);
   registerHolidayCommands(program);
+  registerOrgChangeCommands(program);
   registerApiTokenCommands(program);
   registerRequestCommands(program);
   return program;
