@@ -63,7 +63,9 @@ export type ErrorCode =
   | "ORG_CHANGE_INVALID"
   | "MAIL_FAILED"
   | "SUBSCRIBER_DUPLICATE"
-  | "PAYLOAD_TOO_LARGE";
+  | "PAYLOAD_TOO_LARGE"
+  | "REGISTER_INVALID"
+  | "REGISTER_DUPLICATE";
 
 export class AppError extends Error {
   readonly code: ErrorCode;

@@ -37,6 +37,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   MAIL_FAILED: 502,
   PAYLOAD_TOO_LARGE: 413,
   SUBSCRIBER_DUPLICATE: 409,
+  REGISTER_DUPLICATE: 409,
 };
 
 export function httpStatusFor(code: ErrorCode): number {
