@@ -144,7 +144,9 @@ export function createRequestService(deps: RequestServiceDeps) {
     if (issuesCertificate(r.type) && !r.hasCsr) {
       await refuse(ctx, "submit", new AppError("REQUEST_INVALID", "Hồ sơ cấp chứng thư phải kèm yêu cầu ký chứng thư (CSR) tạo trên token", { fields: { csr: "Chưa tải lên CSR" } }), String(r.id));
     }
-    if (deps.config.requests.signedFormRequired && r.source === "web") {
+    // Dossiers a person files (web, bulk import) carry the scanned signed form; the document-management
+    // system (API) keeps its own signed originals, and system-opened tasks have none.
+    if (deps.config.requests.signedFormRequired && (r.source === "web" || r.source === "bulk")) {
       const files = await store.requests.attachments(r.id);
       if (!files.some((f) => f.kind === "signed_form")) {
         await refuse(ctx, "submit", new AppError("REQUEST_INVALID", "Hồ sơ phải kèm bản scan mẫu đơn đã ký (PDF)", { fields: { signedForm: "Chưa tải lên bản scan mẫu đơn đã ký" } }), String(r.id));
