@@ -55,11 +55,14 @@ forEachDatabase("request types end to end through the pages", (db) => {
    * forward (or complete when delegated), approve. Returns the request page the
    * focal point sees at the end and the stored request.
    */
-  async function journey(type: string, data: Record<string, string>, fix: Record<string, string>, o: { csr?: boolean; delegated?: boolean } = {}) {
+  async function journey(type: string, data: Record<string, string>, fix: Record<string, string>, o: { csr?: "file" | "der" | "paste"; delegated?: boolean } = {}) {
     const form = await c.focal.get(`/requests/new/${type}`);
     assert.equal(form.status, 200, `form ${type}`);
-    const files = { ...(o.csr ? { csrFile: csrFile(makeCsr(db.dataDir, "p256").pem) } : {}), signedForm: pdfFile() };
-    const filed = await postMultipart(c.focal, `/requests/new/${type}`, { unitId: String(fx.units.DEPT_A), ...data, intent: "submit" }, files);
+    const csr = o.csr ? makeCsr(db.dataDir, o.csr === "paste" ? "rsa2048" : o.csr === "der" ? "p384" : "p256") : null;
+    const pem = csr?.pem ?? "";
+    const file = o.csr === "file" ? csrFile(pem) : o.csr === "der" ? { filename: "yeu-cau.der", type: "application/octet-stream", content: csr!.der } : null;
+    const files = { ...(file ? { csrFile: file } : {}), signedForm: pdfFile() };
+    const filed = await postMultipart(c.focal, `/requests/new/${type}`, { unitId: String(fx.units.DEPT_A), ...data, ...(o.csr === "paste" ? { csrPem: pem } : {}), intent: "submit" }, files);
     const id = idOf(filed);
     assert.match(filed.location!, /done=submitted$/);
     let page = await c.focal.get(`/requests/${id}`);
@@ -117,7 +120,7 @@ forEachDatabase("request types end to end through the pages", (db) => {
 
   it("Mẫu 01: a certificate for an official, subject from the corrected form", async function () {
     this.timeout(60_000);
-    const run = await journey("new_individual", { fullName: "Đỗ Thị Hạnh", nationalId: "099088100001", position: "Chuyên viên", email: "hanh@stc.thunghiem.gov.vn" }, { position: "Phó Trưởng phòng" }, { csr: true });
+    const run = await journey("new_individual", { fullName: "Đỗ Thị Hạnh", nationalId: "099088100001", position: "Chuyên viên", email: "hanh@stc.thunghiem.gov.vn" }, { position: "Phó Trưởng phòng" }, { csr: "file" });
     const { subject } = await issued(run.id, run.html);
     assert.match(subject, /CN ?= ?Đỗ Thị Hạnh/);
     assert.ok(run.stored.subscriberId, "a subscriber was registered");
@@ -125,16 +128,16 @@ forEachDatabase("request types end to end through the pages", (db) => {
     assert.equal(sub.position, "Phó Trưởng phòng");
   });
 
-  it("Mẫu 02: the agency's own certificate", async function () {
+  it("Mẫu 02: the agency's own certificate, its CSR (RSA 2048) pasted as PEM", async function () {
     this.timeout(60_000);
-    const run = await journey("new_organization", { clerkName: "Vũ Thị Lan", email: "vanthu@stc.thunghiem.gov.vn" }, { clerkName: "Vũ Thị Lan Anh" }, { csr: true });
+    const run = await journey("new_organization", { clerkName: "Vũ Thị Lan", email: "vanthu@stc.thunghiem.gov.vn" }, { clerkName: "Vũ Thị Lan Anh" }, { csr: "paste" });
     const { subject } = await issued(run.id, run.html);
     assert.match(subject, /Sở Tài chính/);
   });
 
-  it("Mẫu 03: a device certificate with its domain name", async function () {
+  it("Mẫu 03: a device certificate with its domain name, its CSR (P-384) uploaded as DER", async function () {
     this.timeout(60_000);
-    const run = await journey("new_device", { deviceName: "Cổng dịch vụ công", purpose: "Ký số văn bản trên cổng", responsiblePerson: "Phòng CNTT", dnsNames: "cong.stc.thunghiem.gov.vn" }, { purpose: "Ký số văn bản điện tử trên cổng dịch vụ công" }, { csr: true });
+    const run = await journey("new_device", { deviceName: "Cổng dịch vụ công", purpose: "Ký số văn bản trên cổng", responsiblePerson: "Phòng CNTT", dnsNames: "cong.stc.thunghiem.gov.vn" }, { purpose: "Ký số văn bản điện tử trên cổng dịch vụ công" }, { csr: "der" });
     const { serial } = await issued(run.id, run.html);
     const pem = (await c.focal.get(`/certificates/${serial}/pem`)).text;
     const { X509Certificate } = await import("node:crypto");
@@ -144,7 +147,7 @@ forEachDatabase("request types end to end through the pages", (db) => {
   it("Mẫu 04 (renewal): a new certificate; the old one revoked as superseded", async function () {
     this.timeout(60_000);
     const old = await certFor("Ngô Văn Gia", "gia@stc.thunghiem.gov.vn");
-    const run = await journey("renewal", { targetSerial: old.serial, days: "400" }, { days: "365", reasonText: "Sắp hết hạn" }, { csr: true });
+    const run = await journey("renewal", { targetSerial: old.serial, days: "400" }, { days: "365", reasonText: "Sắp hết hạn" }, { csr: "file" });
     assert.match(run.html, new RegExp(`/certificates/${old.serial}"`), "the page links the renewed certificate");
     const { serial, subject } = await issued(run.id, run.html);
     assert.notEqual(serial, old.serial);
@@ -157,7 +160,7 @@ forEachDatabase("request types end to end through the pages", (db) => {
   it("Mẫu 04 (change of information): re-issued with the new name; the old one superseded", async function () {
     this.timeout(60_000);
     const old = await certFor("Lý Thị Mai", "mai@stc.thunghiem.gov.vn");
-    const run = await journey("change", { targetSerial: old.serial, fullName: "Lý Thị Mai", reasonText: "Đổi tên" }, { fullName: "Lý Thị Ngọc Mai", reasonText: "Cải chính họ tên theo CCCD" }, { csr: true });
+    const run = await journey("change", { targetSerial: old.serial, fullName: "Lý Thị Mai", reasonText: "Đổi tên" }, { fullName: "Lý Thị Ngọc Mai", reasonText: "Cải chính họ tên theo CCCD" }, { csr: "file" });
     const { subject } = await issued(run.id, run.html);
     assert.match(subject, /Lý Thị Ngọc Mai/);
     const before = (await store().certificates.findBySerial(old.serial))!;
