@@ -23,6 +23,8 @@ export interface CallContext {
 
 /** The actor's name in the audit log. */
 export function auditActor(actor: Actor | null): string {
+  // API tokens act as "api:<prefix>" (server/access/api-tokens.ts); user names never contain ":".
+  if (actor?.username.startsWith("api:")) return actor.username;
   return actor ? `web:${actor.username}` : "web:anonymous";
 }
 

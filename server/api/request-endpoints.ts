@@ -96,6 +96,9 @@ export function requestEndpoints(r: Router, deps: RequestEndpointDeps): void {
     try {
       created = await portal.requests.create(call.ctx, input);
     } catch (e) {
+      // The caller named the unit by code: say so in the field that was wrong.
+      const fields = isAppError(e) ? (e.details?.fields as Record<string, string> | undefined) : undefined;
+      if (body.unitCode !== undefined && fields?.unitId && isAppError(e)) throw invalid({ unitCode: fields.unitId });
       // Two calls with one key at the same instant: the unique index lets one insert; the other answers with it.
       const again = !isAppError(e) && key ? await deps.findByIdempotencyKey(unitId, key.trim()) : null;
       if (!again) throw e;

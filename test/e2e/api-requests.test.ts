@@ -132,7 +132,7 @@ forEachDatabase("api requests", (db) => {
     assert.equal(first.body.form, "01");
     assert.equal(first.body.links.self, `/api/v1/requests/${first.body.id}`);
     assert.deepEqual(first.body.events.map((e: { action: string }) => e.action), ["create", "submit"]);
-    assert.match(first.body.events[0].actor, /api:ct_/);
+    assert.match(first.body.events[0].actor, /^api:ct_/);
 
     const again = await call("POST", "/requests", { json: body, headers: { "idempotency-key": "qlvb-2026-000001" } });
     assert.equal(again.status, 200, again.text);
@@ -179,9 +179,13 @@ forEachDatabase("api requests", (db) => {
 
     const otherUnit = await call("POST", "/requests", { json: newIndividual({ unitCode: "DEPT_B" }) });
     assert.equal(otherUnit.status, 400);
-    assert.ok(otherUnit.body.error.fields.unitId);
+    assert.ok(otherUnit.body.error.fields.unitCode, JSON.stringify(otherUnit.body));
+    const otherUnitId = await call("POST", "/requests", { json: newIndividual({ unitId: fx.units.DEPT_B }) });
+    assert.equal(otherUnitId.status, 400);
+    assert.ok(otherUnitId.body.error.fields.unitId, JSON.stringify(otherUnitId.body));
     const noUnit = await call("POST", "/requests", { json: newIndividual({ unitCode: "NO_SUCH_UNIT" }) });
     assert.equal(noUnit.status, 400);
+    assert.ok(noUnit.body.error.fields.unitCode, JSON.stringify(noUnit.body));
 
     const badCsr = await call("POST", "/requests", { json: newIndividual({ csrPem: "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n" }) });
     assert.equal(badCsr.status, 400);
@@ -209,7 +213,7 @@ forEachDatabase("api requests", (db) => {
     assert.ok(listA.body.items.some((r: { id: number }) => r.id === mine.body.id));
     assert.ok(listA.body.items.every((r: { state: string; unit: { code: string } }) => r.state === "draft" && ["DEPT_A", "COMMUNE_A1"].includes(r.unit.code)));
     const refused = (await server.core.store.auditQueries.list({ actionPrefix: "request.", outcome: "refused", objectId: String(mine.body.id), limit: 20 })).rows;
-    assert.ok(refused.some((r) => r.actor.includes("api:ct_") && r.details?.reason === "out_of_scope"), JSON.stringify(refused.map((r) => [r.actor, r.action, r.details])));
+    assert.ok(refused.some((r) => r.actor.startsWith("api:ct_") && r.details?.reason === "out_of_scope"), JSON.stringify(refused.map((r) => [r.actor, r.action, r.details])));
     assert.equal((await call("GET", "/requests/999999")).status, 404);
     const badFilter = await call("GET", "/requests?state=flying&due=later");
     assert.equal(badFilter.status, 400);

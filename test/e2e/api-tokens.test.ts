@@ -4,8 +4,13 @@
 // owner's scope only) and `api-token create | list | revoke`, each token then
 // used against /api/v1.
 import { strict as assert } from "node:assert";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import express from "express";
 import knex from "knex";
 import { hashSecret } from "../../server/access/api-tokens";
+import { apiRouter } from "../../server/api/api-router";
+import { unitSourceFromStore } from "../../server/directory/unit-source";
 import { startTestServer, type TestServer } from "../support/app";
 import { PASSWORD, seedAccessFixture, type AccessFixture } from "../support/access-fixture";
 import { lastLine, runCli } from "../support/cli";
@@ -120,6 +125,28 @@ forEachDatabase("api tokens", (db) => {
     assert.match((await web.focal_a.get("/api-tokens?done=revoked")).text, new RegExp(`id="token-${id}" class="api-token-revoked"`));
     const noCsrf = await web.focal_a.post(`/api-tokens/${id}/revoke`, {}, false);
     assert.equal(noCsrf.status, 403);
+  });
+
+  it("limits the calls of each token (429 RATE_LIMITED) without slowing the others", async () => {
+    // The same router the app mounts, with a small limit, on its own listener.
+    const app = express();
+    app.use("/api/v1", apiRouter({ portal: server.portal, store: server.core.store, units: unitSourceFromStore(server.core.store.units), log: () => {}, publicUrl: "http://x", attachmentMaxBytes: 1024, limits: { perTokenPerMinute: 3 } }));
+    const http = app.listen(0, "127.0.0.1");
+    await once(http, "listening");
+    try {
+      const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}/api/v1/requests`;
+      const busy = (await server.portal.apiTokens.issueAs("test:fixture", { unitId: fx.units.DEPT_A, name: "bận", expiresAt: null })).secret;
+      const quiet = (await server.portal.apiTokens.issueAs("test:fixture", { unitId: fx.units.DEPT_B, name: "ít dùng", expiresAt: null })).secret;
+      const get = (secret: string) => fetch(base, { headers: { authorization: `Bearer ${secret}` } });
+      for (let i = 0; i < 3; i++) assert.equal((await get(busy)).status, 200);
+      const limited = await get(busy);
+      assert.equal(limited.status, 429);
+      assert.equal(((await limited.json()) as { error: { code: string } }).error.code, "RATE_LIMITED");
+      assert.ok(limited.headers.get("ratelimit-policy") || limited.headers.get("ratelimit"), "standard RateLimit headers");
+      assert.equal((await get(quiet)).status, 200);
+    } finally {
+      http.close();
+    }
   });
 
   it("api-token create | list | revoke on the command line: the secret printed once works, list never shows it, revoke refuses it", async function () {
