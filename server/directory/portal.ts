@@ -17,6 +17,8 @@ import { createSubscriberDirectory } from "./subscriber-directory";
 import { createUnitDirectory } from "./unit-directory";
 import type { UnitSource } from "./unit-source";
 import { createUserDirectory } from "./user-directory";
+import { createTokenDirectory } from "./token-directory";
+import { createTokenService } from "../ra/token-service";
 import { createApiTokens } from "../access/api-tokens";
 import { createHolidayDirectory } from "./holiday-directory";
 import { createHolidayService } from "../ra/holiday-service";
@@ -44,6 +46,9 @@ export function createPortal(deps: PortalDeps) {
   const accessAudit = createAccessAudit({ store, clock });
   const guard = createGuard({ scoper, audit: accessAudit, clock });
   const unitDirectory = createUnitDirectory({ store, units, guard, scoper, clock });
+  // Token actions for people (register, hand over, move, report lost); revocations inside their transactions.
+  // A lost token's Mẫu 09 record is opened inside the same transaction that revoked its certificates.
+  const tokenActions = createTokenService({ store, revocation: deps.revocation, guard, scoper, clock, afterLost: async (tx, info) => void (await workflow.executor.recordLost(tx, info)) });
   // One per process: editing the calendar here makes it forget what it loaded.
   const sla = createSla({ store, config: deps.config, clock });
   return {
@@ -55,6 +60,9 @@ export function createPortal(deps: PortalDeps) {
     units: unitDirectory,
     users: createUserDirectory({ store, units, guard, clock }),
     subscribers: createSubscriberDirectory({ store, units, guard, scoper, clock }),
+    /** The token registry's pages (reads) and actions. */
+    tokens: createTokenDirectory({ store, units, guard, scoper, tokens: tokenActions, clock }),
+    tokenActions,
     dashboard: createDashboard({ store, units, guard, scoper, requests: workflow.requests, clock }),
     /** Recording and correcting subscribers (issue 5 registries). */
     subscriberRegistry: createSubscriberService({ store, units, scoper, accessAudit, clock }),

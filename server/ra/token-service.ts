@@ -13,7 +13,7 @@ import type { CertificateSummary } from "../store/unit-scope-sql";
 import type { Store } from "../store/store";
 import type { TokenRecord } from "../store/token-store";
 import type { RevocationNotice, RevocationService } from "./revocation-service";
-import { isTokenType, moveOf, movesFrom, type TokenMove, type TokenState } from "./token-states";
+import { isTokenState, isTokenType, moveOf, movesFrom, type TokenMove, type TokenState } from "./token-states";
 import { createTokenTransitions } from "./token-transitions";
 
 /** Token serials as printed by the maker (or a SIM's ICCID, an HSM slot label); stored upper-case. */
@@ -157,6 +157,7 @@ export function createTokenService(deps: TokenServiceDeps) {
     /** Any move of the allow-list the actor may make (lost goes through reportLost: it needs its own confirmation). */
     transition(ctx: CallContext, tokenId: number, f: { to: string; reason?: string | null; holderSubscriberId?: number | null }) {
       return refused(ctx, "tokens.transition", String(tokenId), async () => {
+        if (!isTokenState(f.to)) throw new AppError("TOKEN_TRANSITION_INVALID", `unknown token state "${String(f.to).slice(0, 32)}"`, { reason: "unknown_state" });
         if (f.to === "lost") throw new AppError("TOKEN_TRANSITION_INVALID", "report a lost token with its own confirmation", { reason: "use_report_lost" });
         return move(ctx, tokenId, f.to as TokenState, f, "tokens.transition");
       });

@@ -10,6 +10,7 @@ import { auditRoutes } from "./audit-routes";
 import { authRoutes } from "./auth-routes";
 import { directoryRoutes } from "./directory-routes";
 import { subscriberRoutes } from "./subscriber-routes";
+import { tokenRoutes } from "./token-routes";
 import { holidayRoutes } from "./holiday-routes";
 import { orgChangeRoutes } from "./org-change-routes";
 import { staffChangeRoutes } from "./staff-change-routes";
@@ -39,6 +40,7 @@ export function portalRoutes(deps: { portal: Portal; config: Config }): Router {
   // Before the directory: its /subscribers/:id would otherwise take /subscribers/new.
   r.use(subscriberRoutes(deps));
   r.use(directoryRoutes(deps));
+  r.use(tokenRoutes(deps));
   r.use(auditRoutes(deps));
   r.use(holidayRoutes(deps));
   r.use(staffChangeRoutes(deps));
