@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type { Config } from "./config/schema";
 import { createAuditSigner } from "./ca/audit-signer";
+import { createReportSigner, ReportSigner } from "./ca/report-signer";
 import { createHierarchy, Hierarchy } from "./ca/hierarchy";
 import { createKeyRing, KeyRing } from "./ca/key-ring";
 import { createLintCopyMaker } from "./ca/lint-copy";
@@ -26,6 +27,8 @@ export interface Core {
   units: UnitService;
   /** The tamper-evident audit log: checkpoint, verify, evidence. */
   auditLog: AuditLog;
+  /** Detached CMS signatures over exported reports (issue 6), by the CA's report-signing certificate. */
+  reportSigner: ReportSigner;
   clock: () => Date;
   /** Subscribe to revocations committed by this process. */
   onRevoked(listener: (n: RevocationNotice) => void): void;
@@ -48,6 +51,7 @@ export async function openCore(config: Config, opts: CoreOptions = {}): Promise<
   const auditSigner = createAuditSigner({ config, store, keyRing, makeLintCopy, clock, random });
   const hierarchy = createHierarchy({ config, store, keyRing, makeLintCopy, clock, random, auditSigner });
   const auditLog = createAuditLog({ store, signer: auditSigner, clock });
+  const reportSigner = createReportSigner({ config, store, keyRing, makeLintCopy, clock, random });
   const issuer = createSubscriberIssuer({ config, store, keyRing, makeLintCopy, clock, random });
   const issuance = createIssuanceService({ config, store, issuer, clock });
   const units = createUnitService({ store, clock });
@@ -68,6 +72,7 @@ export async function openCore(config: Config, opts: CoreOptions = {}): Promise<
     revocation,
     units,
     auditLog,
+    reportSigner,
     clock,
     onRevoked: (l) => listeners.push(l),
     close: () => store.close(),

@@ -19,5 +19,8 @@ export const OID = {
     // No registered purpose fits "signs audit-log checkpoints", so a private one
     // under the same TEST arc: a certificate for this can sign nothing else.
     auditLogSigning: "2.999.84.2.1",
+    // Likewise for "signs exported reports" (server/ca/report-signer.ts): not
+    // id-kp-documentSigning, so the report signer cannot pass for an official.
+    reportSigning: "2.999.84.2.2",
   },
 } as const;

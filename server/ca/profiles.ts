@@ -7,7 +7,7 @@ import { OID } from "./oids";
 export type SubscriberProfile = "individual" | "organization" | "device";
 export type CaProfile = "root" | "issuing" | "ocsp";
 /** Certificates the CA issues to its own services (not CAs, not subscribers). */
-export type ServiceProfile = "audit";
+export type ServiceProfile = "audit" | "report";
 export type ProfileName = SubscriberProfile | CaProfile | ServiceProfile;
 
 export const SUBSCRIBER_PROFILES: readonly SubscriberProfile[] = ["individual", "organization", "device"];
@@ -91,6 +91,16 @@ export const PROFILES: Record<ProfileName, ProfileSpec> = {
     isCa: false,
     keyUsage: { rsa: KU.digitalSignature, ec: KU.digitalSignature },
     extKeyUsage: [OID.kp.auditLogSigning],
+    policies: [],
+    publication: "full",
+    ocspNoCheck: false,
+  },
+  // The report signer: detached CMS signatures (RFC 5652) over exported
+  // reports (issue 6), nothing else; revocable like the audit signer.
+  report: {
+    isCa: false,
+    keyUsage: { rsa: KU.digitalSignature, ec: KU.digitalSignature },
+    extKeyUsage: [OID.kp.reportSigning],
     policies: [],
     publication: "full",
     ocspNoCheck: false,
