@@ -38,13 +38,13 @@ export function sendError(res: Response, status: number, code: ErrorCode | "INTE
 }
 
 /** A body-parser failure (bad JSON, too large, bad encoding) as one of our codes. */
-function parserError(err: unknown): AppError | null {
+function parserError(err: unknown, path: string): AppError | null {
   if (typeof err !== "object" || err === null || !("type" in err) || typeof err.type !== "string") return null;
   switch (err.type) {
     case "entity.parse.failed":
       return new AppError("INPUT_INVALID", "Nội dung không phải JSON hợp lệ", { fields: { body: "JSON không đọc được" } });
     case "entity.too.large":
-      return new AppError("PAYLOAD_TOO_LARGE", "Nội dung gửi lên quá lớn");
+      return path.endsWith("/attachments") ? new AppError("ATTACHMENT_TOO_LARGE", "Tệp đính kèm quá lớn") : new AppError("PAYLOAD_TOO_LARGE", "Nội dung gửi lên quá lớn");
     case "encoding.unsupported":
     case "charset.unsupported":
       return new AppError("INPUT_INVALID", "Chỉ nhận nội dung UTF-8");
@@ -60,7 +60,7 @@ export function apiNotFound(): RequestHandler {
 export function apiErrorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     if (res.headersSent) return;
-    const e = isAppError(err) ? err : parserError(err);
+    const e = isAppError(err) ? err : parserError(err, req.path);
     if (e) return sendError(res, httpStatusFor(e.code), e.code, e.message, publicDetails(e));
     const reference = randomUUID();
     log("error", "api: unhandled error", { reference, path: req.path, error: (err as Error)?.message });

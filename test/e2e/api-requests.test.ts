@@ -232,6 +232,13 @@ forEachDatabase("api requests", (db) => {
     assert.equal(notPdf.body.error.code, "ATTACHMENT_INVALID");
     const wrongType = await call("POST", `/requests/${draft.body.id}/attachments`, { raw: PDF, type: "image/png" });
     assert.equal(wrongType.status, 400);
+    const max = server.core.config.requests.attachmentMaxBytes;
+    for (const size of [max + 1, max + 64 * 1024]) {
+      const big = await call("POST", `/requests/${draft.body.id}/attachments`, { raw: Buffer.concat([PDF, Buffer.alloc(size - PDF.length, 0x20)]), type: "application/pdf" });
+      assert.equal(big.status, 413, `${size} bytes`);
+      assert.equal(big.body.error.code, "ATTACHMENT_TOO_LARGE");
+    }
+    assert.equal((await server.core.store.requests.attachments(draft.body.id)).length, 1);
 
     const submitted = await call("POST", `/requests/${draft.body.id}/submit`);
     assert.equal(submitted.status, 200, submitted.text);
