@@ -43,8 +43,13 @@ export interface OrgChangeView {
   /** Why the effects cannot be run now (draft batch, future date), or null. */
   blocker: string | null;
   run: RunRecord | null;
+  /** The run stopped (interrupted, or no progress for a minute and not running here: its process died): it may be resumed. */
+  resumable: boolean;
   items: RunItem[];
 }
+
+/** A run that has not moved for this long, and is not running in this process, is taken as stopped. */
+const STALLED_MS = 60_000;
 
 const dayBefore = (date: string) => new Date(Date.parse(`${date}T00:00:00+07:00`) - 1000);
 
@@ -203,7 +208,8 @@ export function createOrgChangeRunner(deps: OrgChangeRunDeps) {
         const existing = await store.orgChanges.findRunByBatch(batchId);
         const mode = existing ? (existing.mode as OrgChangeMode) : isOrgChangeMode(modeIn) ? modeIn : "rehome";
         const { batch, plan, blocker } = await load(c, "org_change.preview", batchId, mode);
-        return { batch, plan: existing ? null : plan, blocker: existing ? null : blocker, run: existing, items: existing ? await store.orgChanges.items(existing.id) : [] };
+        const resumable = existing !== null && existing.state !== "finished" && !processing.has(existing.id) && (existing.state === "interrupted" || clock().getTime() - existing.updatedAt.getTime() > STALLED_MS);
+        return { batch, plan: existing ? null : plan, blocker: existing ? null : blocker, run: existing, resumable, items: existing ? await store.orgChanges.items(existing.id) : [] };
       } catch (e) {
         if (isAppError(e) && e.code !== "FORBIDDEN") await refuse(c, "org_change.preview", batchId, e);
         throw e;

@@ -22,7 +22,7 @@ export function orgChangeRoutes(deps: { portal: Portal }): Router {
 
   async function show(req: Request, res: Response, status: number, mode: string | undefined, error: string | null) {
     const view = await portal.orgChanges.view({ ctx: callOf(req) }, idParam(req.params.batchId), mode);
-    const running = view.run !== null && view.run.state === "running";
+    const running = view.run !== null && view.run.state === "running" && !view.resumable;
     res.status(status).render("org-change/show", {
       titleKey: "changes.org.title",
       nav: "units",

@@ -11,8 +11,10 @@ import { createUnitService } from "../../server/org/unit-service";
 import type { OrgChangePlan } from "../../server/ra/org-change-effects";
 import { createOrgChangeRunner } from "../../server/ra/org-change-run";
 import { CrlReason } from "../../server/ra/revocation-reasons";
-import { startTestServer, type TestServer } from "../support/app";
-import { addUnit, seedAccessFixture, type AccessFixture } from "../support/access-fixture";
+import { eventually, startTestServer, type TestServer } from "../support/app";
+import { addUnit, PASSWORD, seedAccessFixture, type AccessFixture } from "../support/access-fixture";
+import { runCli } from "../support/cli";
+import { WebClient } from "../support/web-client";
 import { forEachDatabase } from "../support/databases";
 import { actorOf, addPerson, shiftedClock, TODAY, TOKEN_RETURN_DUE, type Person } from "./staff-change-fixture";
 
@@ -136,6 +138,7 @@ forEachDatabase("org change: merger and dissolution effects", (db) => {
     assert.equal(stopped.done, 3);
 
     const runner = createOrgChangeRunner(deps);
+    assert.equal((await runner.view({ ctx: officer }, batchId)).resumable, true, "the page offers to resume");
     const resumed = await runner.run({ ctx: officer }, batchId);
     assert.equal(resumed.created, false);
     assert.equal(resumed.run.state, "finished");
@@ -156,6 +159,45 @@ forEachDatabase("org change: merger and dissolution effects", (db) => {
     assert.equal(again.run.id, resumed.run.id);
     assert.equal(await changeRequests(), 4, "nothing new");
     assert.equal(await effectsAudited(), auditedBefore, "no new run started or finished");
+  });
+
+  it("the pages: the officer sees every effect on «Ảnh hưởng tới chứng thư và token», runs it and follows the progress to the end", async function () {
+    this.timeout(60_000);
+    const { batchId, persons } = await mergerBatch();
+    await server.core.units.apply(batchId, "test:org");
+    const web = new WebClient(server.url);
+    assert.equal((await web.signIn("provincial", PASSWORD)).status, 303);
+    assert.match((await web.get("/org-changes")).text, new RegExp(`/org-changes/${batchId}`));
+    const page = await web.get(`/org-changes/${batchId}`);
+    assert.equal(page.status, 200);
+    for (const serial of persons.flatMap((p) => p.serials)) assert.ok(page.text.includes(serial));
+    const digest = /name="digest" value="([0-9a-f]{64})"/.exec(page.text)![1]!;
+    const started = await web.post(`/org-changes/${batchId}/run`, { mode: "rehome", digest });
+    assert.equal(started.status, 303);
+    await eventually(async () => (await server.core.store.orgChanges.findRunByBatch(batchId))?.state === "finished", 20_000, "the run to finish");
+    const done = await web.get(`/org-changes/${batchId}`);
+    assert.match(done.text, /Đã xong/);
+    const focal = new WebClient(server.url);
+    await focal.signIn("focal_a", PASSWORD);
+    assert.equal((await focal.get(`/org-changes/${batchId}`)).status, 403);
+  });
+
+  it("command line: org-change preview prints the same effects and digest; run of a finished batch does nothing new", async function () {
+    this.timeout(60_000);
+    const { batchId } = await mergerBatch();
+    const plan = (await server.portal.orgChanges.view({ ctx: officer }, batchId)).plan!;
+    const shown = await runCli(["org-change", "preview", "--batch", String(batchId)], db.env());
+    assert.equal(shown.status, 0, shown.stderr);
+    assert.ok(shown.stdout.includes(`digest ${plan.digest}`), shown.stdout);
+    for (const e of plan.effects) assert.ok(shown.stdout.includes(e.objectId));
+    await server.core.units.apply(batchId, "test:org");
+    await server.portal.orgChanges.run({ ctx: officer }, batchId);
+    const again = await runCli(["org-change", "run", "--batch", String(batchId)], db.env());
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /already done: finished, 6\/6 done, 0 failed/);
+    const refused = await runCli(["org-change", "run", "--batch", "999999"], db.env());
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /^error \[BATCH_NOT_FOUND\]/);
   });
 
   it("a focal point may not preview or run a batch's effects (refused and audited)", async function () {

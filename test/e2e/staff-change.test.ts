@@ -147,6 +147,7 @@ forEachDatabase("staff change: transfer and leaving", (db) => {
     const p = await addPerson(server, db.dataDir, fx.units.COMMUNE_A1, "Lý Thị Trang");
     const web = new WebClient(server.url);
     assert.equal((await web.signIn("focal_a", PASSWORD)).status, 303);
+    assert.ok((await web.get(`/subscribers/${p.subscriberId}`)).text.includes(`/subscribers/${p.subscriberId}/staff-change`), "the subscriber page offers the action");
     const form = await web.get(`/subscribers/${p.subscriberId}/staff-change`);
     assert.equal(form.status, 200);
     assert.match(form.text, /Chuyển công tác/);
