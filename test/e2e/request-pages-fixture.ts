@@ -80,8 +80,11 @@ export async function publishedChain(server: TestServer, dir: string): Promise<{
   return { root: out.root!, issuing: out.issuing! };
 }
 
-/** Downloads a certificate through its page's PEM link and checks it with `openssl verify` against the published chain. */
-export async function opensslVerifies(c: WebClient, server: TestServer, dir: string, serial: string): Promise<string> {
+/**
+ * Downloads a certificate through its page's PEM link and checks it with `openssl verify`
+ * against the published chain, and (given the CSR) that it certifies the CSR's key.
+ */
+export async function opensslVerifies(c: WebClient, server: TestServer, dir: string, serial: string, csrPem?: string): Promise<string> {
   const res = await c.get(`/certificates/${serial}/pem`);
   assert.equal(res.status, 200, `PEM of ${serial}`);
   const path = join(dir, `issued-${serial}.pem`);
@@ -90,6 +93,13 @@ export async function opensslVerifies(c: WebClient, server: TestServer, dir: str
   const v = await opensslAsync(["verify", "-CAfile", chain.root, "-untrusted", chain.issuing, path]);
   assert.equal(v.status, 0, `openssl verify: ${v.stdout}${v.stderr}`);
   assert.match(v.stdout, /: OK/);
+  if (csrPem) {
+    const csrPath = join(dir, `csr-of-${serial}.pem`);
+    writeFileSync(csrPath, csrPem);
+    const fromCsr = await opensslAsync(["req", "-in", csrPath, "-noout", "-pubkey"]);
+    const fromCert = await opensslAsync(["x509", "-in", path, "-noout", "-pubkey"]);
+    assert.equal(fromCert.stdout, fromCsr.stdout, "the certificate is for the key of the CSR made on the token");
+  }
   const text = await opensslAsync(["x509", "-in", path, "-noout", "-subject", "-nameopt", "utf8,sep_comma_plus"]);
   return text.stdout;
 }

@@ -94,15 +94,15 @@ forEachDatabase("request types end to end through the pages", (db) => {
     assert.ok(timeline.includes(why), "timeline has the reason");
     const stored = (await store().requests.findById(id))!;
     assert.equal(stored.state, "completed");
-    return { id, html: page.text, stored };
+    return { id, html: page.text, stored, csrPem: pem };
   }
 
   /** A certificate-issuing request: the result is linked both ways and verifies with openssl. */
-  async function issued(id: number, html: string): Promise<{ serial: string; subject: string }> {
+  async function issued(id: number, html: string, csrPem: string): Promise<{ serial: string; subject: string }> {
     const serial = resultSerialOf(html);
     assert.ok(serial, "the request page links the issued certificate");
     assert.equal((await store().requests.certificateOf(id))?.serial, serial, "certificates.request_id points back at the request");
-    const subject = await opensslVerifies(c.focal, server, db.dataDir, serial);
+    const subject = await opensslVerifies(c.focal, server, db.dataDir, serial, csrPem);
     return { serial, subject };
   }
 
@@ -121,7 +121,7 @@ forEachDatabase("request types end to end through the pages", (db) => {
   it("Mẫu 01: a certificate for an official, subject from the corrected form", async function () {
     this.timeout(60_000);
     const run = await journey("new_individual", { fullName: "Đỗ Thị Hạnh", nationalId: "099088100001", position: "Chuyên viên", email: "hanh@stc.thunghiem.gov.vn" }, { position: "Phó Trưởng phòng" }, { csr: "file" });
-    const { subject } = await issued(run.id, run.html);
+    const { subject } = await issued(run.id, run.html, run.csrPem);
     assert.match(subject, /CN ?= ?Đỗ Thị Hạnh/);
     assert.ok(run.stored.subscriberId, "a subscriber was registered");
     const sub = (await store().subscribers.findById(run.stored.subscriberId!))!;
@@ -131,14 +131,14 @@ forEachDatabase("request types end to end through the pages", (db) => {
   it("Mẫu 02: the agency's own certificate, its CSR (RSA 2048) pasted as PEM", async function () {
     this.timeout(60_000);
     const run = await journey("new_organization", { clerkName: "Vũ Thị Lan", email: "vanthu@stc.thunghiem.gov.vn" }, { clerkName: "Vũ Thị Lan Anh" }, { csr: "paste" });
-    const { subject } = await issued(run.id, run.html);
+    const { subject } = await issued(run.id, run.html, run.csrPem);
     assert.match(subject, /Sở Tài chính/);
   });
 
   it("Mẫu 03: a device certificate with its domain name, its CSR (P-384) uploaded as DER", async function () {
     this.timeout(60_000);
     const run = await journey("new_device", { deviceName: "Cổng dịch vụ công", purpose: "Ký số văn bản trên cổng", responsiblePerson: "Phòng CNTT", dnsNames: "cong.stc.thunghiem.gov.vn" }, { purpose: "Ký số văn bản điện tử trên cổng dịch vụ công" }, { csr: "der" });
-    const { serial } = await issued(run.id, run.html);
+    const { serial } = await issued(run.id, run.html, run.csrPem);
     const pem = (await c.focal.get(`/certificates/${serial}/pem`)).text;
     const { X509Certificate } = await import("node:crypto");
     assert.match(new X509Certificate(pem).subjectAltName ?? "", /DNS:cong\.stc\.thunghiem\.gov\.vn/);
@@ -149,7 +149,7 @@ forEachDatabase("request types end to end through the pages", (db) => {
     const old = await certFor("Ngô Văn Gia", "gia@stc.thunghiem.gov.vn");
     const run = await journey("renewal", { targetSerial: old.serial, days: "400" }, { days: "365", reasonText: "Sắp hết hạn" }, { csr: "file" });
     assert.match(run.html, new RegExp(`/certificates/${old.serial}"`), "the page links the renewed certificate");
-    const { serial, subject } = await issued(run.id, run.html);
+    const { serial, subject } = await issued(run.id, run.html, run.csrPem);
     assert.notEqual(serial, old.serial);
     assert.match(subject, /Ngô Văn Gia/);
     const before = (await store().certificates.findBySerial(old.serial))!;
@@ -161,7 +161,7 @@ forEachDatabase("request types end to end through the pages", (db) => {
     this.timeout(60_000);
     const old = await certFor("Lý Thị Mai", "mai@stc.thunghiem.gov.vn");
     const run = await journey("change", { targetSerial: old.serial, fullName: "Lý Thị Mai", reasonText: "Đổi tên" }, { fullName: "Lý Thị Ngọc Mai", reasonText: "Cải chính họ tên theo CCCD" }, { csr: "file" });
-    const { subject } = await issued(run.id, run.html);
+    const { subject } = await issued(run.id, run.html, run.csrPem);
     assert.match(subject, /Lý Thị Ngọc Mai/);
     const before = (await store().certificates.findBySerial(old.serial))!;
     assert.equal(before.status, "revoked");
