@@ -16,6 +16,7 @@ import { seedAccessFixture, type AccessFixture } from "../support/access-fixture
 import { makeCsr } from "../support/csr";
 import { forEachDatabase } from "../support/databases";
 import { opensslAsync } from "../support/openssl-async";
+import { schemaChecker, type SchemaCheck } from "./api-schemas";
 
 const PDF = Buffer.from("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
 
@@ -37,6 +38,7 @@ forEachDatabase("api requests", (db) => {
   let tokenA: string, tokenB: string;
   let officer: CallContext, operator: CallContext, focalA: CallContext;
   let nid = 500;
+  let conforms: SchemaCheck;
 
   before(async function () {
     this.timeout(90_000);
@@ -47,6 +49,8 @@ forEachDatabase("api requests", (db) => {
     officer = ctxOf(fx.users.provincial, "provincial", "provincial_officer", fx.units.PROV);
     operator = ctxOf(fx.users.operator, "operator", "ca_operator", null);
     focalA = ctxOf(fx.users.focal_a, "focal_a", "agency_focal_point", fx.units.DEPT_A);
+    // Every answer below is checked against the schemas of the document the server serves.
+    conforms = schemaChecker((await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as { components: unknown });
   });
 
   after(async () => {
@@ -92,6 +96,7 @@ forEachDatabase("api requests", (db) => {
     assert.equal(none.status, 401);
     assert.equal(none.body.error.code, "API_TOKEN_INVALID");
     assert.match(none.headers.get("www-authenticate") ?? "", /^Bearer/);
+    conforms("Error", none.body);
     const unknown = await call("GET", "/requests", { token: `ct_${randomBytes(32).toString("base64url")}` });
     assert.equal(unknown.status, 401);
     assert.equal(unknown.body.error.code, "API_TOKEN_INVALID");
@@ -133,6 +138,7 @@ forEachDatabase("api requests", (db) => {
     assert.equal(first.body.links.self, `/api/v1/requests/${first.body.id}`);
     assert.deepEqual(first.body.events.map((e: { action: string }) => e.action), ["create", "submit"]);
     assert.match(first.body.events[0].actor, /^api:ct_/);
+    conforms("Request", first.body);
 
     const again = await call("POST", "/requests", { json: body, headers: { "idempotency-key": "qlvb-2026-000001" } });
     assert.equal(again.status, 200, again.text);
@@ -142,6 +148,7 @@ forEachDatabase("api requests", (db) => {
     const other = await call("POST", "/requests", { json: { type: "token_recovery", data: { tokenSerial: "X1", reasonText: "quên PIN" } }, headers: { "idempotency-key": "qlvb-2026-000001" } });
     assert.equal(other.status, 409);
     assert.equal(other.body.error.code, "REQUEST_CONFLICT");
+    conforms("Error", other.body);
     assert.equal(await requestCount(), before + 1);
 
     // The key is per unit: the other agency's same key files its own request.
@@ -176,6 +183,7 @@ forEachDatabase("api requests", (db) => {
     assert.match(fields.body.error.fields.nationalId, /12 chữ số/);
     assert.ok(fields.body.error.fields.email);
     assert.ok(fields.body.error.fields.fullName);
+    conforms("Error", fields.body);
 
     const otherUnit = await call("POST", "/requests", { json: newIndividual({ unitCode: "DEPT_B" }) });
     assert.equal(otherUnit.status, 400);
@@ -211,6 +219,8 @@ forEachDatabase("api requests", (db) => {
     assert.ok(!listB.body.items.some((r: { id: number }) => r.id === mine.body.id));
     const listA = await call("GET", "/requests?state=draft");
     assert.ok(listA.body.items.some((r: { id: number }) => r.id === mine.body.id));
+    conforms("RequestList", listA.body);
+    conforms("Error", theirs.body);
     assert.ok(listA.body.items.every((r: { state: string; unit: { code: string } }) => r.state === "draft" && ["DEPT_A", "COMMUNE_A1"].includes(r.unit.code)));
     const refused = (await server.core.store.auditQueries.list({ actionPrefix: "request.", outcome: "refused", objectId: String(mine.body.id), limit: 20 })).rows;
     assert.ok(refused.some((r) => r.actor.startsWith("api:ct_") && r.details?.reason === "out_of_scope"), JSON.stringify(refused.map((r) => [r.actor, r.action, r.details])));
@@ -227,6 +237,7 @@ forEachDatabase("api requests", (db) => {
     assert.equal(pdf.status, 201, pdf.text);
     assert.equal(pdf.body.size, PDF.length);
     assert.equal(pdf.body.kind, "signed_form");
+    conforms("Attachment", pdf.body);
     const notPdf = await call("POST", `/requests/${draft.body.id}/attachments`, { raw: Buffer.from("GIF89a"), type: "application/pdf" });
     assert.equal(notPdf.status, 400);
     assert.equal(notPdf.body.error.code, "ATTACHMENT_INVALID");
@@ -244,10 +255,12 @@ forEachDatabase("api requests", (db) => {
     assert.equal(submitted.status, 200, submitted.text);
     assert.equal(submitted.body.state, "submitted");
     assert.equal(submitted.body.attachments.length, 1);
+    conforms("Request", submitted.body);
     const twice = await call("POST", `/requests/${draft.body.id}/submit`);
     assert.equal(twice.status, 409);
     assert.equal(twice.body.error.code, "REQUEST_STATE_INVALID");
     assert.equal(twice.body.error.state, "submitted");
+    conforms("Error", twice.body);
     const submits = (await server.core.store.requests.events(draft.body.id)).filter((e) => e.action === "submit");
     assert.equal(submits.length, 1);
 
@@ -268,6 +281,7 @@ forEachDatabase("api requests", (db) => {
     assert.match(done.body.certificateSerial, /^[0-9a-f]+$/);
     assert.deepEqual(done.body.events.map((e: { action: string }) => e.action), ["create", "submit", "forward", "approve", "complete"]);
     assert.equal(done.body.links.certificate, `/api/v1/certificates/${done.body.certificateSerial}`);
+    conforms("Request", done.body);
 
     const cert = await call("GET", done.body.links.certificate.replace("/api/v1", ""));
     assert.equal(cert.status, 200, cert.text);
@@ -275,6 +289,7 @@ forEachDatabase("api requests", (db) => {
     assert.equal(cert.body.revokedAt, null);
     assert.match(cert.body.subject, /Lương Văn Khải/);
     assert.equal(cert.body.unit.code, "DEPT_A");
+    conforms("Certificate", cert.body);
     assert.ok(new Date(cert.body.notAfter) > new Date(cert.body.notBefore));
     const pem = await call("GET", `/certificates/${done.body.certificateSerial}/pem`);
     assert.equal(pem.status, 200);
@@ -311,10 +326,12 @@ forEachDatabase("api requests", (db) => {
     assert.deepEqual(lost.body.revoked.map((r: { serial: string }) => r.serial), [serial]);
     assert.equal(lost.body.revoked[0].revocationReason, "keyCompromise");
     assert.match(lost.body.request?.reference ?? "", /^YC-/);
+    conforms("LostReport", lost.body);
 
     const cert = await call("GET", `/certificates/${serial}`);
     assert.equal(cert.body.status, "revoked");
     assert.equal(cert.body.revocationReason, "keyCompromise");
+    conforms("Certificate", cert.body);
     assert.ok(cert.body.revokedAt);
     const again = await call("POST", "/tokens/TK-API-0001/report-lost", { json: {} });
     assert.equal(again.status, 409);
