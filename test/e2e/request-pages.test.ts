@@ -138,6 +138,19 @@ forEachDatabase("request pages", (db) => {
       assert.equal(await countRequests(), before);
     });
 
+    it("offers only the units the person may file for, and refuses another one next to the unit field", async () => {
+      const options = (html: string) => [...(/<select id="f-unitId"[^>]*>([^]*?)<\/select>/.exec(html)?.[1] ?? "").matchAll(/<option value="(\d+)"[^>]*>([^<]*)</g)].map((m) => Number(m[1]));
+      const u = fx.units;
+      assert.deepEqual(options((await c.focal.get("/requests/new/new_individual")).text).sort(), [u.DEPT_A, u.COMMUNE_A1].sort());
+      assert.deepEqual(options((await c.officer.get("/requests/new/new_individual")).text).sort(), [u.PROV, u.DEPT_A, u.COMMUNE_A1, u.DEPT_B].sort());
+      const before = await countRequests();
+      await c.focal.get("/requests/new/new_individual");
+      const r = await postMultipart(c.focal, "/requests/new/new_individual", { ...individual({ unitId: String(u.DEPT_B) }), intent: "save" }, { csrFile: csrFile(makeCsr(db.dataDir, "p256").pem) });
+      assert.equal(r.status, 400);
+      assert.equal(fieldError(r.text, "unitId"), "Chọn một đơn vị bạn quản lý");
+      assert.equal(await countRequests(), before);
+    });
+
     it("refuses a CSR that is not one, next to the CSR field, and saves nothing", async () => {
       const before = await countRequests();
       await c.focal.get("/requests/new/new_individual");
