@@ -173,7 +173,7 @@ export function createRequestExecutor(deps: ExecutorDeps) {
     if ((await tx.requests.openForToken(input.tokenId, ["token_return"])).length) return null;
     const at = now();
     const id = await tx.requests.insert(
-      { type: "token_return", state: "submitted", unitId: input.unitId, subscriberId: token.holderSubscriberId ?? null, targetSerial: null, tokenId: token.id, data: { tokenSerial: token.serial, reasonText: input.reason }, summary: `Token ${token.serial}`, csrDer: null, source: "system", idempotencyKey: null, createdByUserId: null, createdBy: run.actor, submittedAt: at, dueDate: await deps.deadlines.dueDate("token_return", at) },
+      { type: "token_return", state: "submitted", unitId: input.unitId, subscriberId: token.holderSubscriberId ?? null, targetSerial: null, tokenId: token.id, data: { tokenSerial: token.serial, reasonText: input.reason }, summary: `Token ${token.serial}`, csrDer: null, source: "system", idempotencyKey: null, createdByUserId: null, createdBy: run.actor, submittedAt: at, dueDate: await deps.deadlines.dueDate("token_return", at, tx) },
       at,
     );
     const r = (await tx.requests.findById(id))!;
@@ -260,7 +260,7 @@ export function createRequestExecutor(deps: ExecutorDeps) {
       const token = (await tx.tokens.findById(info.tokenId))!;
       const at = now();
       const id = await tx.requests.insert(
-        { type: "token_lost", state: "submitted", unitId: info.unitId, subscriberId: token.holderSubscriberId ?? null, targetSerial: null, tokenId: token.id, data: { tokenSerial: token.serial, ...(info.note ? { reasonText: info.note } : {}) }, summary: `Token ${token.serial}`, csrDer: null, source: "system", idempotencyKey: null, createdByUserId: null, createdBy: info.actor, submittedAt: at, dueDate: await deps.deadlines.dueDate("token_lost", at) },
+        { type: "token_lost", state: "submitted", unitId: info.unitId, subscriberId: token.holderSubscriberId ?? null, targetSerial: null, tokenId: token.id, data: { tokenSerial: token.serial, ...(info.note ? { reasonText: info.note } : {}) }, summary: `Token ${token.serial}`, csrDer: null, source: "system", idempotencyKey: null, createdByUserId: null, createdBy: info.actor, submittedAt: at, dueDate: await deps.deadlines.dueDate("token_lost", at, tx) },
         at,
       );
       const r = (await tx.requests.findById(id))!;

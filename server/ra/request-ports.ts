@@ -25,7 +25,8 @@ export interface TokenPort {
 
 export interface DeadlinePort {
   /** The working-day deadline (a Vietnam calendar day) of a dossier of this type received at `receivedAt`. */
-  dueDate(type: RequestType, receivedAt: Date): Promise<string>;
+  /** `via`: the transaction the caller is in, if any (the calendar is then read through it). */
+  dueDate(type: RequestType, receivedAt: Date, via?: Pick<Store, "holidays">): Promise<string>;
 }
 
 /** What the mailer is told after a step commits (server/mail/notices.ts RequestNotice). */

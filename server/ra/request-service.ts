@@ -363,6 +363,10 @@ export function createRequestService(deps: RequestServiceDeps) {
       if (!canTransition(action, r.state)) {
         return refuse(ctx, action, new AppError("REQUEST_STATE_INVALID", `Không thể ${action} hồ sơ ở trạng thái «${r.state}»`, { state: r.state }), String(id));
       }
+      // A system-opened change request (transfer, merger) has no CSR yet: the agency must add one first.
+      if ((action === "forward" || action === "approve" || action === "complete") && issuesCertificate(r.type) && !r.hasCsr) {
+        return refuse(ctx, action, new AppError("REQUEST_INVALID", "Hồ sơ chưa có yêu cầu ký chứng thư (CSR) tạo trên token: hãy trả lại để đơn vị bổ sung", { fields: { csr: "Chưa có CSR" } }), String(id));
+      }
       switch (action) {
         case "submit":
           return submitNow(ctx, r, r.state === "returned" ? "resubmit" : "submit");

@@ -23,7 +23,11 @@ export interface SlaDeps {
 
 export interface Sla {
   /** The due date (Vietnam date YYYY-MM-DD) of a request of `type` whose complete dossier was received at `receivedAt`. */
-  dueDate(type: RequestType, receivedAt: Date): Promise<string>;
+  /**
+   * `via`: the transaction the caller is in. sqlite has one connection, so a
+   * calendar load on the pool from inside a transaction would wait forever.
+   */
+  dueDate(type: RequestType, receivedAt: Date, via?: Pick<Store, "holidays">): Promise<string>;
   /** done if finished; else by today's Vietnam date: after the due date overdue, on it due_today, before it on_time. */
   status(dueDate: string, now: Date, doneAt?: Date | null): SlaStatus;
   /** Whole working days from receipt at `a` to `b` (processing-time statistics). */
@@ -41,9 +45,9 @@ export function createSla(deps: SlaDeps): Sla {
   // Bumped by invalidate(): a load that started before an edit is not kept.
   let generation = 0;
 
-  async function load(): Promise<WorkingCalendar> {
+  async function load(via: Pick<Store, "holidays"> = deps.store): Promise<WorkingCalendar> {
     const gen = generation;
-    const rows = await deps.store.holidays.all();
+    const rows = await via.holidays.all();
     const calendar = createWorkingCalendar(rows);
     if (gen === generation) cached = { calendar, loadedAt: deps.clock().getTime() };
     return calendar;
@@ -61,9 +65,12 @@ export function createSla(deps: SlaDeps): Sla {
   }
 
   return {
-    async dueDate(type, receivedAt) {
+    async dueDate(type, receivedAt, via) {
       const days = deps.config.sla[SLA_KEY_OF[type]];
-      return (await calendar()).addWorkingDays(receivedAt, days);
+      const fresh = cached && deps.clock().getTime() - cached.loadedAt < maxAge && deps.clock().getTime() >= cached.loadedAt;
+      // Inside a transaction: read the calendar through it rather than queue behind it on the pool.
+      const cal = via && !fresh ? await load(via) : await calendar();
+      return cal.addWorkingDays(receivedAt, days);
     },
 
     status(dueDate, now, doneAt) {

@@ -121,7 +121,7 @@ export async function openChangeRequest(
       createdByUserId: by.userId,
       createdBy: by.actor,
       submittedAt: at,
-      dueDate: await deadlines.dueDate("change", at),
+      dueDate: await deadlines.dueDate("change", at, tx),
     },
     at,
   );

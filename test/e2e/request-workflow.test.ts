@@ -208,6 +208,17 @@ forEachDatabase("request workflow", (db) => {
     assert.equal(cert.revocationReason, 5); // cessationOfOperation
   });
 
+  it("a system-opened change request without a CSR cannot be forwarded or completed until the agency adds one", async () => {
+    const { store } = server.core;
+    const id = await store.requests.insert(
+      { type: "change", state: "submitted", unitId: fx.units.DEPT_A, subscriberId: null, targetSerial: null, tokenId: null, data: { reasonText: "Chuyển công tác" }, summary: "Nguyễn Văn An", csrDer: null, source: "system", idempotencyKey: null, createdByUserId: null, createdBy: "system:test", submittedAt: new Date(), dueDate: "2030-01-01" },
+      new Date(),
+    );
+    await assert.rejects(requests().act(officer, id, "forward"), (e: unknown) => isAppError(e) && e.code === "REQUEST_INVALID");
+    assert.equal((await store.requests.findById(id))!.state, "submitted");
+    assert.equal((await requests().act(officer, id, "return", "Bổ sung CSR")).state, "returned");
+  });
+
   it("the same idempotency key returns the same request and creates nothing new", async () => {
     const data = { fullName: "Tạ Văn Long", nationalId: "099088777003", position: "Chuyên viên", email: "long@thunghiem.gov.vn" };
     const a = await requests().create(focalA, { type: "new_individual", unitId: fx.units.DEPT_A, data, idempotencyKey: "dms-2026-0001", source: "api" });
