@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Actor, CallContext } from "../../server/access/actor";
 import { hashSecret } from "../../server/access/api-tokens";
 import type { Role } from "../../server/access/roles";
-import { startTestServer, type TestServer } from "../support/app";
+import { eventually, startTestServer, type TestServer } from "../support/app";
 import { seedAccessFixture, type AccessFixture } from "../support/access-fixture";
 import { makeCsr } from "../support/csr";
 import { forEachDatabase } from "../support/databases";
@@ -312,6 +312,8 @@ forEachDatabase("api requests", (db) => {
     const done = await server.portal.requests.act(operator, filed.body.id, "approve");
     const serial = done.resultSerial!;
     assert.equal((await call("GET", `/certificates/${serial}`)).body.status, "good");
+    const certPath = join(db.dataDir, `lost-${serial}.pem`);
+    writeFileSync(certPath, (await call("GET", `/certificates/${serial}/pem`)).text);
 
     const stranger = await call("POST", "/tokens/TK-API-0001/report-lost", { token: tokenB, json: {} });
     assert.equal(stranger.status, 404);
@@ -333,6 +335,14 @@ forEachDatabase("api requests", (db) => {
     assert.equal(cert.body.revocationReason, "keyCompromise");
     conforms("Certificate", cert.body);
     assert.ok(cert.body.revokedAt);
+    // Relying parties see it too: the OCSP responder answers revoked (keyCompromise), checked with openssl.
+    const pki = join(db.dataDir, "pki");
+    const ocsp = await eventually(async () => {
+      const r = await opensslAsync(["ocsp", "-issuer", join(pki, "issuing.crt.pem"), "-cert", certPath, "-CAfile", join(pki, "chain.pem"), "-url", `${server.url}/ocsp`, "-resp_text"]);
+      return /: revoked/.test(r.stdout) ? r : null;
+    }, 10_000, "OCSP to answer revoked");
+    assert.match(ocsp.stdout + ocsp.stderr, /Response verify OK/);
+    assert.match(ocsp.stdout, /Reason: keyCompromise/);
     const again = await call("POST", "/tokens/TK-API-0001/report-lost", { json: {} });
     assert.equal(again.status, 409);
   });
