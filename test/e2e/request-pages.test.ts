@@ -88,6 +88,7 @@ forEachDatabase("request pages", (db) => {
       const en = await c.officer.get("/requests?due=overdue&lang=en");
       assert.match(pageText(en.text), /Overdue/);
       assert.match(pageText(en.text), /Form 01/);
+      await c.officer.get("/requests?lang=vi");
     });
 
     it("sorts by deadline or newest, and filters by state, type, unit and reference or name", async () => {
@@ -235,6 +236,14 @@ forEachDatabase("request pages", (db) => {
       assert.doesNotMatch(mine.text, /value="forward"/);
       assert.match(mine.text, /value="withdraw"/);
       assert.equal((await c.focal.post(`/requests/${id}/act`, { action: "forward" })).status, 403);
+      // A second tab forwarding again after the first did: refused on the page (409), nothing moves twice.
+      const tab = c.officer.clone();
+      assert.equal((await c.officer.post(`/requests/${id}/act`, { action: "forward", reason: "" })).status, 303);
+      const again = await tab.post(`/requests/${id}/act`, { action: "forward", reason: "" });
+      assert.equal(again.status, 409);
+      assert.match(again.text, /<p class="alert alert-error" role="alert" id="form-error">/);
+      assert.match(pageText(again.text), /Chờ CA phê duyệt/);
+      assert.equal((await store().requests.events(id)).filter((e) => e.action === "forward").length, 1);
     });
 
     it("finds the certificate of a renewal by its serial as shown, also when it starts with a zero (0a…) or is typed in capitals", async function () {
