@@ -20,6 +20,7 @@ import { createUserDirectory } from "./user-directory";
 import { createTokenDirectory } from "./token-directory";
 import { createTokenService } from "../ra/token-service";
 import { createApiTokens } from "../access/api-tokens";
+import { createRegisters } from "../reports/registers/registers";
 import { createHolidayDirectory } from "./holiday-directory";
 import { createHolidayService } from "../ra/holiday-service";
 import { createSla } from "../ra/sla";
@@ -77,6 +78,8 @@ export function createPortal(deps: PortalDeps) {
     orgChanges: createOrgChangeRunner({ store, units: createUnitService({ store, clock }), scoper, accessAudit, revocation: deps.revocation, openTokenReturn: workflow.executor.openTokenReturn, deadlines: sla, clock }),
     /** API tokens for /api/v1: issue, list, revoke (api_tokens.manage), verify (server/api/). */
     apiTokens: createApiTokens({ store, scoper, accessAudit, units, clock, random: deps.random }),
+    /** The report registers (issue 6): trainings, inspections, incidents, next-year demand; scoped, audited. */
+    registers: createRegisters({ store, units, scoper, accessAudit, clock }),
     audit: createAuditDirectory({ store, units, guard, clock, monitor: deps.auditMonitor ?? createAuditMonitor({ verify: () => verifyAuditChain({ store }), store, clock, log: () => {} }) }),
     clock,
   };

@@ -19,6 +19,7 @@ import { createUserStore, UserStore } from "./user-store";
 import { createMailLogStore, MailLogStore } from "./mail-log-store";
 import { createMailRecipientStore, MailRecipientStore } from "./mail-recipient-store";
 import { createOrgChangeStore, OrgChangeStore } from "./org-change-store";
+import { createRegisterStores, type RegisterStores } from "./register-stores";
 
 export interface Store {
   cas: CaStore;
@@ -47,6 +48,8 @@ export interface Store {
   mailRecipients: MailRecipientStore;
   /** Staff transfers and agency mergers: affected objects, unit moves, org-change runs. */
   orgChanges: OrgChangeStore;
+  /** The report registers (issue 6): trainings, inspections, incidents, next-year demand. */
+  registers: RegisterStores;
   /** Runs `fn` with a store bound to one database transaction: all or nothing. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Closes the connection pool. */
@@ -77,6 +80,7 @@ function bind(root: Knex, db: Knex | Knex.Transaction): Store {
     mailLog: createMailLogStore(db),
     mailRecipients: createMailRecipientStore(db),
     orgChanges: createOrgChangeStore(db),
+    registers: createRegisterStores(db),
     transaction(fn) {
       if ("isTransaction" in db && db.isTransaction) return fn(bind(root, db));
       return root.transaction((trx) => fn(bind(root, trx)));
