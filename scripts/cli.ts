@@ -12,6 +12,7 @@ import { registerDbCommands } from "./commands/db-commands";
 import { registerHolidayCommands } from "./commands/holiday-commands";
 import { registerOrgChangeCommands } from "./commands/org-change-commands";
 import { registerRequestCommands } from "./commands/request-commands";
+import { registerTokenCommands } from "./commands/token-commands";
 import { registerUnitCommands } from "./commands/unit-commands";
 import { registerUserCommands } from "./commands/user-commands";
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerOrgChangeCommands(program);
   registerApiTokenCommands(program);
   registerRequestCommands(program);
+  registerTokenCommands(program);
   return program;
 }
 

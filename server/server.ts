@@ -25,6 +25,7 @@ import { unitSourceFromStore } from "./directory/unit-source";
 import { seedDemoProvince } from "./demo/demo-province";
 import { demoUsersBanner, seedDemoUsers } from "./demo/demo-users";
 import { demoCertificatesLine, seedDemoCertificates } from "./demo/demo-certificates";
+import { demoTokensLine, seedDemoTokens } from "./demo/demo-tokens";
 import { createMailer } from "./mail/mailer";
 import { createNotifier } from "./mail/notifier";
 import { createMailScheduler, type MailScheduler } from "./mail/mail-scheduler";
@@ -133,6 +134,9 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       },
     });
     if (certs.seeded) log("info", demoCertificatesLine(certs));
+    // The tokens holding those certificates, in every state of the token life cycle (idempotent).
+    const tokens = await seedDemoTokens({ store, clock });
+    if (tokens.seeded) log("info", demoTokensLine(tokens));
   }
   // The oversight page's answer "is the audit chain intact?", verified in the background.
   const auditMonitor = createAuditMonitor({ verify: () => core.auditLog.verify(), store, clock, log });

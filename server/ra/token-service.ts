@@ -34,7 +34,11 @@ export interface TokenServiceDeps {
   guard: Guard;
   scoper: Scoper;
   clock: () => Date;
-  /** Runs inside the lost-token transaction (the request workflow opens the Mẫu 09 record the officer confirms). */
+  /**
+   * Runs inside the lost-token transaction (the request workflow opens the Mẫu 09
+   * record the officer confirms). Use only `tx`: on sqlite the pool has one
+   * connection, so a query on the root store there waits for ever.
+   */
   afterLost?: ((tx: Store, info: LostInfo) => Promise<void>) | undefined;
 }
 
@@ -80,6 +84,47 @@ export function createTokenService(deps: TokenServiceDeps) {
       }
       throw e;
     }
+  }
+
+  async function refusedAs<T>(actor: string, action: string, objectId: string | null, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (e) {
+      if (e instanceof AppError) {
+        await store.audit.append({ actor, action, objectType: "token", objectId, outcome: "refused", details: { code: e.code, message: e.message, ...(e.details ?? {}) } }, clock());
+      }
+      throw e;
+    }
+  }
+
+  type AuditContext = ReturnType<typeof auditContext> | null;
+
+  async function insertToken(actor: string, ac: AuditContext, input: RegisterInput): Promise<TokenRecord> {
+    const serial = normaliseTokenSerial(String(input.serial ?? ""));
+    if (!SERIAL.test(serial)) throw new AppError("TOKEN_INVALID", `"${serial.slice(0, 64)}" is not a token serial (3–64 letters, digits, . _ : -)`, { reason: "serial" });
+    if (!isTokenType(input.type)) throw new AppError("TOKEN_INVALID", "unknown token type", { reason: "type" });
+    const note = input.note?.trim().slice(0, 500) || null;
+    const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);
+    return store.transaction(async (tx) => {
+      if (!(await tx.units.findById(input.unitId))) throw new AppError("UNIT_NOT_FOUND", `no unit ${input.unitId}`);
+      const id = await tx.tokens.insert({ serial, type: input.type as TokenRecord["type"], unitId: input.unitId, state: "in_stock", note }, now);
+      if (id === "taken") throw new AppError("TOKEN_SERIAL_TAKEN", `token ${serial} is already registered`, { reason: "taken" });
+      await tx.tokens.addEvent({ tokenId: id, fromState: null, toState: "in_stock", actor, reason: note, requestId: null }, now);
+      await tx.audit.append({ actor, ...(ac ?? {}), action: "token.register", objectType: "token", objectId: String(id), outcome: "ok", details: { serial, type: input.type, unitId: input.unitId } }, now);
+      return (await tx.tokens.findById(id))!;
+    });
+  }
+
+  /** One transaction: the token lost, every valid certificate on it revoked, afterLost; then announced. */
+  async function lost(actor: string, ac: AuditContext, tokenId: number, noteIn: string | null | undefined) {
+    const note = noteIn?.trim().slice(0, 500) || null;
+    const r = await store.transaction(async (tx) => {
+      const moved = await transitions.applyTransition(tx, { tokenId, to: "lost", actor, reason: note, auditContext: ac ?? undefined });
+      if (deps.afterLost) await deps.afterLost(tx, { tokenId, unitId: moved.token.unitId, actor, revokedSerials: moved.revoked.map((n) => n.serial), note });
+      return moved;
+    });
+    deps.revocation.announce(r.revoked);
+    return { token: r.token, revoked: r.revoked, alreadyRevoked: r.alreadyRevoked };
   }
 
   /** The actor's scope for a move: only the grants of the roles the move allows. */
@@ -134,18 +179,7 @@ export function createTokenService(deps: TokenServiceDeps) {
       return refused(ctx, "tokens.register", serial.slice(0, 64) || null, async () => {
         const scope = await viaGuard(guard.scope(ctx, "tokens.manage", "tokens.register"));
         if (!inScope(scope, input.unitId)) return viaGuard(guard.notFound(ctx, "tokens.register", "unit", String(input.unitId), (await store.units.findById(input.unitId)) !== null));
-        if (!SERIAL.test(serial)) throw new AppError("TOKEN_INVALID", `"${serial.slice(0, 64)}" is not a token serial (3–64 letters, digits, . _ : -)`, { reason: "serial" });
-        if (!isTokenType(input.type)) throw new AppError("TOKEN_INVALID", "unknown token type", { reason: "type" });
-        const note = input.note?.trim().slice(0, 500) || null;
-        const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);
-        const actor = auditActor(ctx.actor);
-        return store.transaction(async (tx) => {
-          const id = await tx.tokens.insert({ serial, type: input.type as TokenRecord["type"], unitId: input.unitId, state: "in_stock", note }, now);
-          if (id === "taken") throw new AppError("TOKEN_SERIAL_TAKEN", `token ${serial} is already registered`, { reason: "taken" });
-          await tx.tokens.addEvent({ tokenId: id, fromState: null, toState: "in_stock", actor, reason: note, requestId: null }, now);
-          await tx.audit.append({ actor, ...auditContext(ctx), action: "token.register", objectType: "token", objectId: String(id), outcome: "ok", details: { serial, type: input.type, unitId: input.unitId } }, now);
-          return (await tx.tokens.findById(id))!;
-        });
+        return insertToken(auditActor(ctx.actor), auditContext(ctx), input);
       });
     },
 
@@ -183,16 +217,18 @@ export function createTokenService(deps: TokenServiceDeps) {
       return refused(ctx, "tokens.report_lost", String(tokenId), async () => {
         const token = await visible(ctx, tokenId, "tokens.report_lost");
         await checkMove(ctx, token, "lost", "tokens.report_lost");
-        const note = f.note?.trim().slice(0, 500) || null;
-        const actor = auditActor(ctx.actor);
-        const r = await store.transaction(async (tx) => {
-          const moved = await transitions.applyTransition(tx, { tokenId, to: "lost", actor, reason: note, auditContext: auditContext(ctx) });
-          if (deps.afterLost) await deps.afterLost(tx, { tokenId, unitId: moved.token.unitId, actor, revokedSerials: moved.revoked.map((n) => n.serial), note });
-          return moved;
-        });
-        deps.revocation.announce(r.revoked);
-        return { token: r.token, revoked: r.revoked, alreadyRevoked: r.alreadyRevoked };
+        return lost(auditActor(ctx.actor), auditContext(ctx), tokenId, f.note);
       });
+    },
+
+    /** register() for a trusted caller that scoped it already (the CLI on the server); refusals audited. */
+    registerAs(actor: string, input: RegisterInput): Promise<TokenRecord> {
+      return refusedAs(actor, "tokens.register", normaliseTokenSerial(String(input.serial ?? "")).slice(0, 64) || null, () => insertToken(actor, null, input));
+    },
+
+    /** reportLost() for a trusted caller that scoped it already (the CLI on the server, an API scoped by its token); refusals audited. */
+    reportLostAs(actor: string, tokenId: number, f: { note?: string | null }) {
+      return refusedAs(actor, "tokens.report_lost", String(tokenId), () => lost(actor, null, tokenId, f.note));
     },
   };
 }

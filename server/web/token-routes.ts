@@ -5,6 +5,7 @@
 import { Router, type Request, type Response } from "express";
 import type { Portal } from "../directory/portal";
 import { AppError, isAppError } from "../errors/app-error";
+import { referenceOf } from "../ra/request-ports";
 import { TOKEN_STATES, TOKEN_TYPES } from "../ra/token-states";
 import { httpStatusFor } from "./http-error";
 import { idParam, intParam, q, urlWith } from "./query-params";
@@ -48,7 +49,7 @@ export function tokenRoutes(deps: { portal: Portal }): Router {
     res.status(status).render("tokens/detail", {
       titleKey: "tokens.detail",
       nav: "tokens",
-      page: { ...page, token: withKeys(page.token), events: page.events.map((e) => ({ ...e, fromKey: e.fromState ? stateKey(e.fromState) : null, toKey: stateKey(e.toState) })) },
+      page: { ...page, token: withKeys(page.token), events: page.events.map((e) => ({ ...e, fromKey: e.fromState ? stateKey(e.fromState) : null, toKey: stateKey(e.toState), requestRef: e.requestId === null ? null : referenceOf(e.requestId) })) },
       moves: page.moves.filter((m) => m.to !== "lost").map((m) => ({ ...m, key: `tokens.moves.${m.to}` })),
       canReportLost: page.moves.some((m) => m.to === "lost"),
       ...extra,
