@@ -25,6 +25,7 @@ import { unitSourceFromStore } from "./directory/unit-source";
 import { seedDemoProvince } from "./demo/demo-province";
 import { demoUsersBanner, seedDemoUsers } from "./demo/demo-users";
 import { demoCertificatesLine, seedDemoCertificates } from "./demo/demo-certificates";
+import { seedDemoRegisters } from "./demo/demo-registers";
 import { demoTokensLine, seedDemoTokens } from "./demo/demo-tokens";
 import { createMailer } from "./mail/mailer";
 import { createNotifier } from "./mail/notifier";
@@ -134,6 +135,9 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       },
     });
     if (certs.seeded) log("info", demoCertificatesLine(certs));
+    // Trainings, inspections, incidents and demand of 2024–2026 for the report pages (idempotent).
+    const registers = await seedDemoRegisters({ store, clock });
+    if (registers.seeded) log("info", "demo registers created", registers.counts);
     // The tokens holding those certificates, in every state of the token life cycle (idempotent).
     const tokens = await seedDemoTokens({ store, clock });
     if (tokens.seeded) log("info", demoTokensLine(tokens));

@@ -16,3 +16,13 @@ export interface RegisterStores {
 export function createRegisterStores(db: Knex | Knex.Transaction): RegisterStores {
   return { trainings: createTrainingStore(db), inspections: createInspectionStore(db), incidents: createIncidentStore(db), demand: createDemandStore(db) };
 }
+
+/** The four report figures as one object (the report engine's RegisterFigures), read through `r`. */
+export function registerFigures(r: RegisterStores) {
+  return {
+    trainingsIn: (unitIds: readonly number[], year: number) => r.trainings.trainingsIn(unitIds, year),
+    inspectionsIn: (unitIds: readonly number[], year: number) => r.inspections.inspectionsIn(unitIds, year),
+    incidentsIn: (unitIds: readonly number[], year: number) => r.incidents.incidentsIn(unitIds, year),
+    demandFor: (unitIds: readonly number[], year: number) => r.demand.demandFor(unitIds, year),
+  };
+}
