@@ -38,8 +38,11 @@ have_pg_server() {
 DEPS=(
   "openssl|command -v openssl|openssl"
   "PostgreSQL server (initdb, postgres)|have_pg_server|postgresql"
-  # "certtool (GnuTLS)|command -v certtool|gnutls-bin"
-  # "certutil (NSS)|command -v certutil|libnss3-tools"
+  # The interop tests (test/interop/) check our certificates, CRLs and OCSP answers with GnuTLS, NSS, Java and Python cryptography.
+  "certtool, ocsptool (GnuTLS)|command -v certtool && command -v ocsptool|gnutls-bin"
+  "certutil, vfychain, crlutil (NSS)|command -v certutil && command -v vfychain && command -v crlutil|libnss3-tools"
+  "javac, java (JDK)|command -v javac && command -v java|default-jdk-headless"
+  "python3-cryptography|/usr/bin/python3 -c 'import cryptography.x509.ocsp'|python3-cryptography"
   # The browser journey test (test/browser/) drives Debian's chromium through playwright-core.
   "chromium|test -x /usr/bin/chromium|chromium"
   # The report export tests read PDF text (pdftotext) and render pages (pdftoppm).
