@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { AppError } from "../errors/app-error";
 import { TRIGGER_REASON, type RevocationTrigger } from "./revocation-reasons";
+import { mixedScripts } from "./subject-policy";
 import type { RequestType } from "./request-types";
 
 // Control and invisible characters never belong in a name (they would end up in a certificate).
@@ -11,21 +12,29 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2
 const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const DNS = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
-function name(label: string, max = 64) {
+// A name (on a certificate) refuses tabs and line breaks as well, before they are collapsed to spaces;
+// prose (a reason, a purpose) may have line breaks from a textarea. Names also refuse mixed scripts
+// (homoglyphs, see subject-policy.ts).
+const PROSE_WHITESPACE = /[\t\n\r]/g;
+const MIXED = (label: string) => `${label}: trộn chữ của nhiều hệ chữ (ví dụ chữ Latinh với chữ Kirin hoặc Hy Lạp trông giống nhau)`;
+
+function name(label: string, max = 64, prose = false) {
   return z
     .string({ error: `${label}: bắt buộc` })
+    .refine((s) => !CONTROL.test(prose ? s.replace(PROSE_WHITESPACE, " ") : s), `${label}: có ký tự điều khiển hoặc ký tự ẩn`)
     .transform((s) => s.normalize("NFC").trim().replace(/\s+/g, " "))
     .refine((s) => s.length > 0, `${label}: bắt buộc`)
-    .refine((s) => !CONTROL.test(s), `${label}: có ký tự điều khiển hoặc ký tự ẩn`)
+    .refine((s) => prose || !mixedScripts(s), MIXED(label))
     .refine((s) => [...s].length <= max, `${label}: dài quá ${max} ký tự`);
 }
 
-function optionalText(label: string, max: number) {
+function optionalText(label: string, max: number, prose = false) {
   return z
     .string()
     .optional()
+    .refine((s) => s === undefined || !CONTROL.test(prose ? s.replace(PROSE_WHITESPACE, " ") : s), `${label}: có ký tự điều khiển hoặc ký tự ẩn`)
     .transform((s) => (s === undefined ? undefined : s.normalize("NFC").trim().replace(/\s+/g, " ") || undefined))
-    .refine((s) => s === undefined || !CONTROL.test(s), `${label}: có ký tự điều khiển hoặc ký tự ẩn`)
+    .refine((s) => s === undefined || prose || !mixedScripts(s), MIXED(label))
     .refine((s) => s === undefined || [...s].length <= max, `${label}: dài quá ${max} ký tự`);
 }
 
@@ -61,16 +70,20 @@ const serial = (label: string) =>
     .transform((s) => s.trim().toLowerCase().replace(/^0+(?=.)/, "").replace(/^(?=(?:..)*.$)/, "0"))
     .refine((s) => /^[0-9a-f]{1,40}$/.test(s), `${label}: phải là số hiệu chứng thư dạng hex`);
 
+// Token serials are kept upper-case (server/ra/token-service.ts normaliseTokenSerial).
+const TOKEN_SERIAL = /^[A-Z0-9][A-Z0-9._:-]{2,63}$/;
+const TOKEN_SERIAL_MESSAGE = "Số hiệu token: 3–64 ký tự gồm chữ, số, dấu chấm, hai chấm, gạch ngang, gạch dưới";
+
 const tokenSerial = z
   .string({ error: "Số hiệu token: bắt buộc" })
-  .transform((s) => s.trim())
-  .refine((s) => /^[A-Za-z0-9._-]{1,64}$/.test(s), "Số hiệu token: chỉ gồm chữ, số, dấu chấm, gạch ngang, gạch dưới (tối đa 64)");
+  .transform((s) => s.normalize("NFC").trim().toUpperCase())
+  .refine((s) => TOKEN_SERIAL.test(s), TOKEN_SERIAL_MESSAGE);
 
 const optionalTokenSerial = z
   .string()
   .optional()
-  .transform((s) => (s === undefined || s.trim() === "" ? undefined : s.trim()))
-  .refine((s) => s === undefined || /^[A-Za-z0-9._-]{1,64}$/.test(s), "Số hiệu token: chỉ gồm chữ, số, dấu chấm, gạch ngang, gạch dưới (tối đa 64)");
+  .transform((s) => (s === undefined || s.trim() === "" ? undefined : s.normalize("NFC").trim().toUpperCase()))
+  .refine((s) => s === undefined || TOKEN_SERIAL.test(s), TOKEN_SERIAL_MESSAGE);
 
 const days = z
   .union([z.number(), z.string()])
@@ -92,7 +105,7 @@ const dnsNames = z
   .refine((v) => v.length <= 10 && v.every((d) => DNS.test(d)), "Tên miền: không đúng định dạng (tối đa 10 tên)");
 
 const reasonText = (required: boolean) =>
-  required ? name("Lý do", 1000) : optionalText("Lý do", 1000);
+  required ? name("Lý do", 1000, true) : optionalText("Lý do", 1000, true);
 
 const TRIGGERS = Object.keys(TRIGGER_REASON) as [RevocationTrigger, ...RevocationTrigger[]];
 
@@ -122,7 +135,7 @@ const FORMS = {
   new_device: z.object({
     subscriberId: optionalId("Thuê bao"),
     deviceName: name("Tên thiết bị, dịch vụ, phần mềm"),
-    purpose: name("Mục đích sử dụng", 500),
+    purpose: name("Mục đích sử dụng", 500, true),
     responsiblePerson: name("Người chịu trách nhiệm"),
     email: optionalEmail("Thư điện tử"),
     dnsNames,
