@@ -20,7 +20,7 @@ import { createAuditMonitor } from "./audit/audit-monitor";
 import { createCheckpointTimer } from "./audit/checkpoint-timer";
 import { randomBytes } from "node:crypto";
 import { createArgon2Hasher } from "./access/passwords";
-import { createPortal } from "./directory/portal";
+import { createPortal, type Portal } from "./directory/portal";
 import { unitSourceFromStore } from "./directory/unit-source";
 import { seedDemoProvince } from "./demo/demo-province";
 import { demoUsersBanner, seedDemoUsers } from "./demo/demo-users";
@@ -29,6 +29,7 @@ import { seedDemoRegisters } from "./demo/demo-registers";
 import { demoTokensLine, seedDemoTokens } from "./demo/demo-tokens";
 import { createMailer } from "./mail/mailer";
 import { createNotifier } from "./mail/notifier";
+import { createRequestDigestSource } from "./ra/request-digest";
 import { createMailScheduler, type MailScheduler } from "./mail/mail-scheduler";
 import type { Notifier } from "./mail/notices";
 
@@ -40,6 +41,8 @@ export interface RunningServer {
   scheduler: PublicationScheduler;
   /** E-mail: request steps (call notifier.request), expiry reminders, daily digests. */
   notifier: Notifier;
+  /** The people-facing services (requests, directories, sign-in): tests and tools call them as a signed-in actor would. */
+  portal: Portal;
   http: Server;
   close(): Promise<void>;
 }
@@ -147,10 +150,28 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   // Mail: every process can notify about request steps; only the background one runs reminders and digests.
   const mailer = createMailer({ config, log });
   const notifier = createNotifier({ store, mailer, config, clock, log });
-  const mailScheduler: MailScheduler | null = background ? createMailScheduler({ notifier, config, clock, log }) : null;
-  await mailScheduler?.start();
   auditMonitor.start();
-  const portal = createPortal({ config, store, units: unitSource, passwords, clock, random: (n) => randomBytes(n), auditMonitor });
+  const portal = createPortal({
+    config,
+    store,
+    units: unitSource,
+    passwords,
+    clock,
+    random: (n) => randomBytes(n),
+    auditMonitor,
+    issuance: core.issuance,
+    revocation: core.revocation,
+    notify: (n) => void notifier.request(n),
+  });
+  // Expiry reminders and the officers' daily digest (what waits for them, from the request workflow).
+  const digestSource = createRequestDigestSource({ store, requests: portal.requests, config });
+  const mailScheduler: MailScheduler | null = background ? createMailScheduler({ notifier, config, clock, log, digestSource }) : null;
+  await mailScheduler?.start();
+  if (background) {
+    // Approvals a crash interrupted: completed if their certificate was issued, otherwise back to the CA's queue.
+    const resumed = await portal.requestExecutor.resumeStuck();
+    if (resumed.length) log("warn", "interrupted request approvals completed", { requests: resumed });
+  }
   const app = createApp({ config, store, publisher, clock, log, portal });
   const ocsp = createOcspHttpHandler({ responder, clock, log });
   const http = createServer((req, res) => (isOcspPath(req.url) ? ocsp(req, res) : app(req, res)));
@@ -170,6 +191,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     responder,
     scheduler,
     notifier,
+    portal,
     http,
     close() {
       closing ??= (async () => {

@@ -19,16 +19,19 @@ import type { UnitSource } from "./unit-source";
 import { createUserDirectory } from "./user-directory";
 import { createTokenDirectory } from "./token-directory";
 import { createTokenService } from "../ra/token-service";
-import { createApiTokens } from "../access/api-tokens";
-import { createRegisters } from "../reports/registers/registers";
 import { createHolidayDirectory } from "./holiday-directory";
 import { createHolidayService } from "../ra/holiday-service";
 import { createSla } from "../ra/sla";
+import { createBulkImport } from "../ra/bulk-import";
+import { createSubscriberService } from "../ra/subscriber-service";
+import type { IssuanceService } from "../ra/issuance-service";
+import type { NoticeSink, RevocationPort } from "../ra/request-ports";
+import { createRequestWorkflow } from "../ra/request-workflow";
 import { createStaffChangeService } from "../ra/staff-change";
 import { createOrgChangeRunner } from "../ra/org-change-run";
 import { createUnitService } from "../org/unit-service";
-import { createBulkImport } from "../ra/bulk-import";
-import { createSubscriberService } from "../ra/subscriber-service";
+import { createApiTokens } from "../access/api-tokens";
+import { createRegisters } from "../reports/registers/registers";
 
 export interface PortalDeps {
   config: Config;
@@ -39,6 +42,11 @@ export interface PortalDeps {
   random: (n: number) => Buffer;
   /** The audit chain's background verifier (server.ts starts and stops it); a quiet one if not given. */
   auditMonitor?: AuditMonitor;
+  /** The PKI core's issuance and revocation, for the request workflow (issue 5). */
+  issuance: IssuanceService;
+  revocation: RevocationPort;
+  /** Where request steps are announced by e-mail (server/mail/notifier.ts). */
+  notify: NoticeSink;
 }
 
 export function createPortal(deps: PortalDeps) {
@@ -52,6 +60,7 @@ export function createPortal(deps: PortalDeps) {
   const tokenActions = createTokenService({ store, revocation: deps.revocation, guard, scoper, clock, afterLost: async (tx, info) => void (await workflow.executor.recordLost(tx, info)) });
   // One per process: editing the calendar here makes it forget what it loaded.
   const sla = createSla({ store, config: deps.config, clock });
+  const workflow = createRequestWorkflow({ config: deps.config, store, units, scoper, accessAudit, issuance: deps.issuance, revocation: deps.revocation, tokens: tokenActions, deadlines: sla, notify: deps.notify, clock });
   return {
     auth: createAuthService(deps),
     accessAudit,
@@ -72,6 +81,10 @@ export function createPortal(deps: PortalDeps) {
     sla,
     /** Bulk import of new-certificate requests from CSV/XLSX: preview every row, then create all or none. */
     bulkImport: createBulkImport({ requests: workflow.requests, units, scoper, audit: store.audit, clock }),
+    /** Requests (dossiers, Mẫu 01–09): filing, checking, approval, execution. */
+    requests: workflow.requests,
+    /** Execution steps others call inside their transactions (lost-token record, token-return tasks) and crash recovery. */
+    requestExecutor: workflow.executor,
     /** Staff transfer / leaving the state sector: preview and execute (server/ra/staff-change.ts). */
     staffChanges: createStaffChangeService({ store, scoper, accessAudit, revocation: deps.revocation, openTokenReturn: workflow.executor.openTokenReturn, deadlines: sla, clock }),
     /** Agency merger/split/dissolution effects on certificates and tokens, run as a batch (server/ra/org-change-run.ts). */
