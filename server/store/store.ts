@@ -13,6 +13,7 @@ import { createUnitStore, UnitStore } from "./unit-store";
 import { createSessionStore, SessionStore } from "./session-store";
 import { createSubscriberStore, SubscriberStore } from "./subscriber-store";
 import { createHolidayStore, HolidayStore } from "./holiday-store";
+import { createRequestStore, RequestStore } from "./request-store";
 import { ApiTokenStore, createApiTokenStore } from "./api-token-store";
 import { createTokenStore, TokenStore } from "./token-store";
 import { createUserStore, UserStore } from "./user-store";
@@ -38,6 +39,8 @@ export interface Store {
   subscribers: SubscriberStore;
   /** The holiday calendar the working-day deadlines are counted on. */
   holidays: HolidayStore;
+  /** Requests (dossiers, Mẫu 01–09), their steps and attachments. */
+  requests: RequestStore;
   /** API tokens for /api/v1: hashes only, per unit. */
   apiTokens: ApiTokenStore;
   /** The token registry: USB tokens, SIM-PKI, HSM slots, their states and the certificates on them. */
@@ -75,6 +78,7 @@ function bind(root: Knex, db: Knex | Knex.Transaction): Store {
     certificateQueries: createCertificateQueryStore(db),
     subscribers: createSubscriberStore(db),
     holidays: createHolidayStore(db),
+    requests: createRequestStore(db),
     apiTokens: createApiTokenStore(db),
     tokens: createTokenStore(db),
     mailLog: createMailLogStore(db),
