@@ -30,6 +30,8 @@ import { createRequestWorkflow } from "../ra/request-workflow";
 import { createStaffChangeService } from "../ra/staff-change";
 import { createOrgChangeRunner } from "../ra/org-change-run";
 import { createUnitService } from "../org/unit-service";
+import { createReportService } from "../reports/report-service";
+import { registerFigures } from "../store/register-stores";
 import { createApiTokens } from "../access/api-tokens";
 import { createRegisters } from "../reports/registers/registers";
 
@@ -89,6 +91,8 @@ export function createPortal(deps: PortalDeps) {
     staffChanges: createStaffChangeService({ store, scoper, accessAudit, revocation: deps.revocation, openTokenReturn: workflow.executor.openTokenReturn, deadlines: sla, clock }),
     /** Agency merger/split/dissolution effects on certificates and tokens, run as a batch (server/ra/org-change-run.ts). */
     orgChanges: createOrgChangeRunner({ store, units: createUnitService({ store, clock }), scoper, accessAudit, revocation: deps.revocation, openTokenReturn: workflow.executor.openTokenReturn, deadlines: sla, clock }),
+    /** Annual agency report, provincial summary and ad-hoc views (issue 6), scoped and audited. */
+    reports: createReportService({ store, guard, accessAudit, clock, calendar: () => sla.calendar(), registers: registerFigures(store.registers) }),
     /** API tokens for /api/v1: issue, list, revoke (api_tokens.manage), verify (server/api/). */
     apiTokens: createApiTokens({ store, scoper, accessAudit, units, clock, random: deps.random }),
     /** The report registers (issue 6): trainings, inspections, incidents, next-year demand; scoped, audited. */

@@ -20,6 +20,8 @@ import { createUserStore, UserStore } from "./user-store";
 import { createMailLogStore, MailLogStore } from "./mail-log-store";
 import { createMailRecipientStore, MailRecipientStore } from "./mail-recipient-store";
 import { createOrgChangeStore, OrgChangeStore } from "./org-change-store";
+import { createReportStore, type ReportStore } from "./report-store";
+import { withUnitMoveLog } from "./unit-move-log";
 import { createRegisterStores, type RegisterStores } from "./register-stores";
 
 export interface Store {
@@ -51,6 +53,8 @@ export interface Store {
   mailRecipients: MailRecipientStore;
   /** Staff transfers and agency mergers: affected objects, unit moves, org-change runs. */
   orgChanges: OrgChangeStore;
+  /** The reports' aggregate queries (issue 6), on the units objects had on a past date. */
+  reports: ReportStore;
   /** The report registers (issue 6): trainings, inspections, incidents, next-year demand. */
   registers: RegisterStores;
   /** Runs `fn` with a store bound to one database transaction: all or nothing. */
@@ -83,7 +87,9 @@ function bind(root: Knex, db: Knex | Knex.Transaction): Store {
     tokens: createTokenStore(db),
     mailLog: createMailLogStore(db),
     mailRecipients: createMailRecipientStore(db),
-    orgChanges: createOrgChangeStore(db),
+    // Every unit move is also recorded in unit_moves (reports on past years, issue 6).
+    orgChanges: withUnitMoveLog(createOrgChangeStore(db), db),
+    reports: createReportStore(db),
     registers: createRegisterStores(db),
     transaction(fn) {
       if ("isTransaction" in db && db.isTransaction) return fn(bind(root, db));

@@ -12,6 +12,7 @@ import { directoryRoutes } from "./directory-routes";
 import { subscriberRoutes } from "./subscriber-routes";
 import { tokenRoutes } from "./token-routes";
 import { holidayRoutes } from "./holiday-routes";
+import { reportRoutes } from "./report-routes";
 import { registerRoutes } from "./register-routes";
 import { orgChangeRoutes } from "./org-change-routes";
 import { staffChangeRoutes } from "./staff-change-routes";
@@ -44,6 +45,7 @@ export function portalRoutes(deps: { portal: Portal; config: Config }): Router {
   r.use(tokenRoutes(deps));
   r.use(auditRoutes(deps));
   r.use(holidayRoutes(deps));
+  r.use(reportRoutes(deps));
   r.use(registerRoutes(deps));
   r.use(staffChangeRoutes(deps));
   r.use(orgChangeRoutes(deps));
