@@ -23,6 +23,8 @@ export interface ReportSignature {
   /** The signing certificate's serial (hex) and DER, for the verification page. */
   signerSerial: string;
   signerCertDer: Buffer;
+  /** The root the signer chains to (public), for the verification page's -CAfile. */
+  rootCertDer: Buffer | null;
   /** SHA-256 (hex) of the signed bytes, as the messageDigest attribute carries it. */
   contentSha256: string;
 }
@@ -38,6 +40,7 @@ interface LoadedSigner {
   serial: string;
   certDer: Buffer;
   issuerCertDer: Buffer;
+  rootCertDer: Buffer | null;
   signer: Signer;
 }
 
@@ -143,7 +146,9 @@ export function createReportSigner(deps: ReportSignerDeps): ReportSigner {
         return signature;
       },
     };
-    const key: LoadedSigner = { serial: rec.serial, certDer: rec.certDer!, issuerCertDer: found.issuing.record.certDer, signer };
+    // The root's certificate only (the CA table row), not its key.
+    const parent = found.issuing.record.parentId === null ? null : await store.cas.findById(found.issuing.record.parentId);
+    const key: LoadedSigner = { serial: rec.serial, certDer: rec.certDer!, issuerCertDer: found.issuing.record.certDer, rootCertDer: parent?.certDer ?? null, signer };
     loaded.set(rec.serial, key);
     return key;
   }
@@ -162,7 +167,7 @@ export function createReportSigner(deps: ReportSignerDeps): ReportSigner {
       await ensure(actor);
       const key = await load();
       const p7s = encodeDetachedSignedData({ content, signer: key.signer, certificates: [key.certDer, key.issuerCertDer], signingTime: clock() });
-      return { p7s, signerSerial: key.serial, signerCertDer: key.certDer, contentSha256: createHash("sha256").update(content).digest("hex") };
+      return { p7s, signerSerial: key.serial, signerCertDer: key.certDer, rootCertDer: key.rootCertDer, contentSha256: createHash("sha256").update(content).digest("hex") };
     },
   };
 }

@@ -4,7 +4,7 @@
 import { strict as assert } from "node:assert";
 import { exportCsv } from "../../server/reports/export/csv-export";
 import { exportXlsx, XLSX_HEADER_ROW } from "../../server/reports/export/xlsx-export";
-import { exportPdf } from "../../server/reports/export/pdf-export";
+import { abstractOf, exportPdf } from "../../server/reports/export/pdf-export";
 import { officialHeading, vietnameseDate } from "../../server/reports/export/official-heading";
 import { exportBaseName } from "../../server/reports/export/export-format";
 import { expectedCsvRows, handBuiltReport, readPdf, sectionsFromCsv, workbookOf } from "./report-export-fixture";
@@ -38,6 +38,8 @@ describe("report export files", () => {
     assert.equal(back.sections.get("requests")!.rows[1]![0], "'=HYPERLINK(\"x\")");
     const en = sectionsFromCsv(exportCsv(report, "en"));
     assert.deepEqual(en.sections.get("certificates")!.labels, ["Kind", "Issued", "Active at year end", "Revoked", "Expired"]);
+    assert.deepEqual(en.sections.get("certificates")!.rows[0], ["Individual", "1234", "3456", "12", "0"]);
+    assert.equal(abstractOf("Báo cáo tình hình quản lý năm 2025 — Sở Y tế"), "Tình hình quản lý năm 2025 — Sở Y tế");
   });
 
   it("XLSX: a meta sheet and a sheet per section that exceljs reads back to the same numbers, with bold headers and number formats", async () => {
@@ -64,7 +66,7 @@ describe("report export files", () => {
       });
       s.columns.forEach((c, j) => {
         const fmt = ws.getRow(XLSX_HEADER_ROW + 1).getCell(j + 1).numFmt;
-        if (s.rows.length) assert.equal(fmt, { int: "#,##0", days: "0.0", percent: '0.0"%"', text: undefined }[c.kind], `${s.key}.${c.key} format`);
+        if (s.rows.length) assert.equal(fmt, { int: "#,##0", days: "0.0", percent: '+0.0"%";-0.0"%";0.0"%"', text: undefined }[c.kind], `${s.key}.${c.key} format`);
         assert.ok((ws.getColumn(j + 1).width ?? 0) >= 10);
       });
     });
@@ -108,7 +110,7 @@ describe("report export files", () => {
     assert.match(layoutText, /Số:\s+\/BC-SKHCN/);
     // Vietnamese number notation in the tables: 1.234 and 2,5.
     assert.match(layoutText, /Cá nhân\s+1\.234\s+3\.456\s+12\s+0/);
-    assert.match(layoutText, /2,5\s+7,0\s+3\s+7,5 %/);
+    assert.match(layoutText, /2,5\s+7,0\s+3\s+\+7,5 %/);
     assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     assert.ok(ink > 0.005 && ink < 0.5, `page 1 has ink but is not black (${ink})`);
   });

@@ -38,7 +38,7 @@ export function handBuiltReport(): ExportableReport {
           { key: "expired", labelVi: "Hết hạn", labelEn: "Expired", kind: "int" },
         ],
         rows: [
-          { label: "Cá nhân", issued: 1234, active: 3456, revoked: 12, expired: 0 },
+          { label: "Cá nhân", labelEn: "Individual", issued: 1234, active: 3456, revoked: 12, expired: 0 },
           { label: "Cơ quan, tổ chức", issued: 7, active: 20, revoked: 1, expired: 2 },
           { label: "Thiết bị, dịch vụ, phần mềm", issued: 0, active: 3, revoked: 0, expired: null },
           { label: "Tổng cộng", issued: 1241, active: 3479, revoked: 13, expired: 2 },

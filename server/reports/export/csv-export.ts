@@ -10,7 +10,7 @@
 //                      the rows; numbers unformatted (1234, 2.5), empty for no value
 //                      "#note",<text>              when the section has a note
 //                      blank line
-import { cellValue, columnLabel, metaLines, sectionNote, sectionTitle, type ExportableReport, type ExportLang } from "./export-format";
+import { cellValue, columnLabel, rowCell, metaLines, sectionNote, sectionTitle, type ExportableReport, type ExportLang } from "./export-format";
 
 export const CSV_SECTION_MARK = "#";
 export const CSV_NOTE_MARK = "#note";
@@ -32,7 +32,7 @@ export function exportCsv(report: ExportableReport, lang: ExportLang = "vi"): Bu
   for (const s of report.sections) {
     lines.push(line([CSV_SECTION_MARK, s.key, sectionTitle(s, lang)]));
     lines.push(line(s.columns.map((c) => columnLabel(c, lang))));
-    for (const row of s.rows) lines.push(line(s.columns.map((c) => cellValue(c, row[c.key] ?? null))));
+    for (const row of s.rows) lines.push(line(s.columns.map((c) => cellValue(c, rowCell(c, row, lang)))));
     const note = sectionNote(s, lang);
     if (note) lines.push(line([CSV_NOTE_MARK, note]));
     lines.push("");

@@ -71,6 +71,15 @@ export function cellValue(col: ReportColumn, v: ReportCell): string | number | n
   return String(v);
 }
 
+/**
+ * A row's value for a column in `lang`: the engine puts the English row label
+ * beside the Vietnamese one as `labelEn` (as the HTML page reads it).
+ */
+export function rowCell(col: ReportColumn, row: Record<string, ReportCell>, lang: ExportLang): ReportCell {
+  if (lang === "en" && col.key === "label" && typeof row.labelEn === "string") return row.labelEn;
+  return row[col.key] ?? null;
+}
+
 const VI_INT = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 0 });
 const VI_ONE = new Intl.NumberFormat("vi-VN", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const EN_INT = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 0 });
@@ -84,7 +93,8 @@ export function cellText(col: ReportColumn, v: ReportCell, lang: ExportLang): st
   const [int, one] = lang === "vi" ? [VI_INT, VI_ONE] : [EN_INT, EN_ONE];
   if (col.kind === "int") return int.format(x);
   if (col.kind === "days") return one.format(x);
-  return `${one.format(x)} %`;
+  // Percent columns are changes (year on year): signed, as on the HTML page.
+  return `${x > 0 ? "+" : ""}${one.format(x)} %`;
 }
 
 /** report-agency-SH-SKHCN-2025 / report-province-2025 / report-expiring-2026-11-23: ASCII, stable. */

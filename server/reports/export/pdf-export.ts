@@ -72,10 +72,16 @@ function drawHeading(doc: Doc, h: OfficialHeading): void {
   doc.x = MARGINS.left;
 }
 
+/** The abstract under "BÁO CÁO" (II.4): the title without a leading "Báo cáo", which the type line already says. */
+export function abstractOf(title: string): string {
+  const rest = title.replace(/^báo cáo\s+/i, "");
+  return rest.charAt(0).toLocaleUpperCase("vi-VN") + rest.slice(1);
+}
+
 function drawTitle(doc: Doc, report: ExportableReport): void {
   const width = doc.page.width - MARGINS.left - MARGINS.right;
   doc.font("bold").fontSize(14).text("BÁO CÁO", MARGINS.left, doc.y, { width, align: "center" });
-  doc.font("bold").fontSize(13).text(report.meta.titleVi, { width, align: "center" });
+  doc.font("bold").fontSize(13).text(abstractOf(report.meta.titleVi), { width, align: "center" });
   const rule = Math.min(width / 3, 120);
   const y = doc.y + 4;
   doc.moveTo(MARGINS.left + (width - rule) / 2, y).lineTo(MARGINS.left + (width + rule) / 2, y).lineWidth(0.6).stroke();

@@ -44,10 +44,12 @@ function layout(doc: Doc, s: ReportSection, width: number): Layout {
     for (const k of ["roomy", "want"] as const) {
       const rest = width - figures(k);
       if (rest >= Math.min(textWants, minText) || (!textCols && rest >= 0)) {
-        const share = textCols ? rest / textCols : 0;
+        // Text columns share the rest by how much they hold (a long name gets more than a short code).
+        const weight = (c: { want: number }) => Math.min(c.want, 220);
+        const weights = natural.reduce((n, c) => n + (c.text ? weight(c) : 0), 0);
         // Without text columns the spare room is spread over the figures.
         const extra = textCols ? 0 : rest / natural.length;
-        return { size, widths: natural.map((c) => (c.text ? share : c[k] + extra)) };
+        return { size, widths: natural.map((c) => (c.text ? (rest * weight(c)) / weights : c[k] + extra)) };
       }
     }
     if (size <= MIN_SIZE) {

@@ -4,7 +4,7 @@
 // the engine produced; computes nothing.
 import ExcelJS from "exceljs";
 import type { ReportColumnKind } from "../report-model";
-import { cellValue, columnLabel, metaLines, pick, sectionNote, sectionTitle, type ExportableReport, type ExportLang } from "./export-format";
+import { cellValue, columnLabel, metaLines, rowCell, pick, sectionNote, sectionTitle, type ExportableReport, type ExportLang } from "./export-format";
 
 /** Rows above the data on a section sheet: the title, then the column labels. */
 export const XLSX_HEADER_ROW = 2;
@@ -12,7 +12,8 @@ export const XLSX_HEADER_ROW = 2;
 const NUM_FMT: Record<ReportColumnKind, string | undefined> = {
   int: "#,##0",
   days: "0.0",
-  percent: '0.0"%"',
+  // Percent columns are year-on-year changes (0–100 scale, not fractions): signed.
+  percent: '+0.0"%";-0.0"%";0.0"%"',
   text: undefined,
 };
 
@@ -57,7 +58,7 @@ export async function exportXlsx(report: ExportableReport, lang: ExportLang = "v
       cell.border = { bottom: { style: "thin" } };
     });
     s.rows.forEach((r, k) => {
-      const row = ws.addRow(s.columns.map((c) => cellValue(c, r[c.key] ?? null)));
+      const row = ws.addRow(s.columns.map((c) => cellValue(c, rowCell(c, r, lang))));
       if (s.totalRow === k) row.font = { bold: true };
     });
     s.columns.forEach((c, j) => {
