@@ -159,6 +159,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     clock,
     random: (n) => randomBytes(n),
     auditMonitor,
+    reportSigner: core.reportSigner,
     issuance: core.issuance,
     revocation: core.revocation,
     notify: (n) => void notifier.request(n),

@@ -34,6 +34,8 @@ import { createReportService } from "../reports/report-service";
 import { registerFigures } from "../store/register-stores";
 import { createApiTokens } from "../access/api-tokens";
 import { createRegisters } from "../reports/registers/registers";
+import { createReportExports, NO_REPORT_SIGNER, type DetachedSigner } from "../reports/export/report-export-service";
+import { createSignedExportStore } from "../reports/export/signed-exports";
 
 export interface PortalDeps {
   config: Config;
@@ -44,6 +46,8 @@ export interface PortalDeps {
   random: (n: number) => Buffer;
   /** The audit chain's background verifier (server.ts starts and stops it); a quiet one if not given. */
   auditMonitor?: AuditMonitor;
+  /** The CA's report signer (server/ca/report-signer.ts) for signed report exports; without it signing is refused. */
+  reportSigner?: DetachedSigner;
   /** The PKI core's issuance and revocation, for the request workflow (issue 5). */
   issuance: IssuanceService;
   revocation: RevocationPort;
@@ -97,6 +101,8 @@ export function createPortal(deps: PortalDeps) {
     apiTokens: createApiTokens({ store, scoper, accessAudit, units, clock, random: deps.random }),
     /** The report registers (issue 6): trainings, inspections, incidents, next-year demand; scoped, audited. */
     registers: createRegisters({ store, units, scoper, accessAudit, clock }),
+    /** Report exports (issue 6): CSV/XLSX/PDF of what `reports` computed, and signed bundles (.p7s) kept for their maker. */
+    reportExports: createReportExports({ units, signer: deps.reportSigner ?? NO_REPORT_SIGNER, signed: createSignedExportStore(deps.config.dataDir), store, clock, random: deps.random, operator: { name: deps.config.ca.organization, locality: deps.config.ca.locality } }),
     audit: createAuditDirectory({ store, units, guard, clock, monitor: deps.auditMonitor ?? createAuditMonitor({ verify: () => verifyAuditChain({ store }), store, clock, log: () => {} }) }),
     clock,
   };

@@ -12,6 +12,7 @@ import { directoryRoutes } from "./directory-routes";
 import { subscriberRoutes } from "./subscriber-routes";
 import { tokenRoutes } from "./token-routes";
 import { holidayRoutes } from "./holiday-routes";
+import { reportExportRoutes } from "./report-export-routes";
 import { reportRoutes } from "./report-routes";
 import { registerRoutes } from "./register-routes";
 import { orgChangeRoutes } from "./org-change-routes";
@@ -45,6 +46,8 @@ export function portalRoutes(deps: { portal: Portal; config: Config }): Router {
   r.use(tokenRoutes(deps));
   r.use(auditRoutes(deps));
   r.use(holidayRoutes(deps));
+  // Before the report pages: it sets their download links (res.locals.reportExports).
+  r.use(reportExportRoutes(deps));
   r.use(reportRoutes(deps));
   r.use(registerRoutes(deps));
   r.use(staffChangeRoutes(deps));
