@@ -4,7 +4,7 @@
 // the report's per-year aggregate by quarter. Decides nothing about who may see what.
 import type { Knex } from "knex";
 import { fromDbTime, toDbTime } from "./db-time";
-import { emptyFilter, insertedId, int, pageOf, type RegisterListQuery, type RegisterPage } from "./register-common";
+import { emptyFilter, insertedId, int, pageOf, wherePeriods, type RegisterListQuery, type RegisterPage } from "./register-common";
 import { whereInUnits } from "./unit-scope-sql";
 
 export const DEMAND_COUNTS = ["individual", "organization", "device", "usbToken", "simPki", "hsmSlot"] as const;
@@ -88,6 +88,8 @@ export function createDemandStore(db: Knex | Knex.Transaction): DemandStore {
       if (emptyFilter(q)) return { rows: [], more: false };
       let qb = whereInUnits(db("demand").select("*"), q.units);
       if (q.only) qb = whereInUnits(qb, { all: false, unitIds: q.only });
+      // A demand line stands on 1 January of its year: in a period if that day is.
+      qb = wherePeriods(qb, q.periods, (x, p) => x.whereBetween("year", [Number(p.from.slice(0, 4)) + (p.from.slice(5) === "01-01" ? 0 : 1), Number(p.to.slice(0, 4))]), (x, ids) => whereInUnits(x, { all: false, unitIds: ids }));
       if (q.year !== undefined) qb = qb.where("year", q.year);
       const rows = (await qb
         .orderBy([{ column: "year", order: "desc" }, { column: "unit_id" }, { column: "quarter" }])

@@ -5,7 +5,7 @@
 // Decides nothing about who may see what (the caller passes the scope).
 import type { Knex } from "knex";
 import { fromDbTime, toDbTime } from "./db-time";
-import { emptyFilter, insertedId, int, pageOf, yearBounds, type RegisterListQuery, type RegisterPage } from "./register-common";
+import { emptyFilter, insertedId, int, pageOf, wherePeriods, yearBounds, type RegisterListQuery, type RegisterPage } from "./register-common";
 import type { UnitFilter } from "./unit-scope-sql";
 
 export interface TrainingParticipant {
@@ -123,6 +123,7 @@ export function createTrainingStore(db: Knex | Knex.Transaction): TrainingStore 
       if (emptyFilter(q)) return { rows: [], more: false };
       let qb = concerning(db, db("trainings").select("*"), q.units);
       if (q.only) qb = concerning(db, qb, { all: false, unitIds: q.only });
+      qb = wherePeriods(qb, q.periods, (x, p) => x.whereBetween("held_on", [p.from, p.to]), (x, ids) => concerning(db, x, { all: false, unitIds: ids }));
       if (q.year !== undefined) qb = qb.whereBetween("held_on", yearBounds(q.year));
       const rows = (await qb.orderBy([{ column: "held_on", order: "desc" }, { column: "id", order: "desc" }]).limit(q.limit + 1).offset(q.offset)) as Row[];
       const page = pageOf(rows, q.limit);

@@ -173,7 +173,9 @@ export function registerRoutes(deps: { portal: Portal }): Router {
 
   async function renderForm(req: Request, res: Response, kind: Kind, status: number, view: { editing?: Rec; values: Record<string, unknown>; errors: Record<string, unknown>; errorCode?: string }) {
     res.locals.shell ??= await portal.shell.forCaller(callOf(req));
-    const units = await service(kind).formUnits(callOf(req));
+    // Editing an old record: the units as they stood on its date.
+    const svc = service(kind) as unknown as { formUnits(ctx: ReturnType<typeof callOf>, asOf?: string): Promise<UnitSummary[]>; def: { dateOf(r: Rec): string } };
+    const units = await svc.formUnits(callOf(req), view.editing ? svc.def.dateOf(view.editing) : undefined);
     const values = { ...view.values };
     if (!view.editing && !values.unitId && units.length === 1) values.unitId = String(units[0]!.id);
     if (!view.editing && kind === "demand" && !values.year) values.year = String(thisYear() + 1);

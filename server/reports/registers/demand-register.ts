@@ -35,12 +35,15 @@ export const demandRegister: RegisterDef<DemandInput, DemandRecord> = {
       ...Object.fromEntries(DEMAND_COUNTS.map((k) => [k, count(DEMAND_LABELS[k], 0, 100_000)])),
     } as Record<string, z.ZodType>;
     const base = check(z.object(shape), Object.fromEntries(Object.keys(shape).map((k) => [k, one(form, k)])), fields) as Record<string, unknown> | null;
-    const unitId = await env.unit("unitId", one(form, "unitId"), "Đơn vị", fields);
+    // A demand line stands on 1 January of its year (units as they stood then; today for a coming year).
+    const year = one(form, "year").trim();
+    const unitId = await env.unit("unitId", one(form, "unitId"), "Đơn vị", fields, /^\d{4}$/.test(year) ? `${year}-01-01` : null);
     if (Object.keys(fields).length || !base || unitId === null) throw invalid(fields);
     const counts = Object.fromEntries(DEMAND_COUNTS.map((k) => [k, base[k] as number])) as Record<(typeof DEMAND_COUNTS)[number], number>;
     return { unitId, year: base.year as number, quarter: Number(base.quarter), notes: (base.notes as string | null) ?? null, ...counts };
   },
 
+  dateOf: (d) => `${String(d.year).padStart(4, "0")}-01-01`,
   unitsOf: (d) => [d.unitId],
   summary: (d) => ({ unitId: d.unitId, year: d.year, quarter: d.quarter, notes: d.notes, ...Object.fromEntries(DEMAND_COUNTS.map((k) => [k, d[k]])) }),
 

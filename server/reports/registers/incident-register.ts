@@ -30,13 +30,14 @@ export const incidentRegister: RegisterDef<IncidentInput, IncidentRecord> = {
       { kind: one(form, "kind"), occurredOn: one(form, "occurredOn"), description: one(form, "description"), handling: one(form, "handling"), state: one(form, "state"), closedOn: one(form, "closedOn") },
       fields,
     );
-    const unitId = await env.unit("unitId", one(form, "unitId"), "Đơn vị", fields);
+    const unitId = await env.unit("unitId", one(form, "unitId"), "Đơn vị", fields, check(pastDay("", env.today), one(form, "occurredOn"), {}));
     if (base && base.state === "open" && base.closedOn) fields.closedOn ??= "Ngày đóng: chỉ ghi khi sự cố đã đóng";
     if (base && base.closedOn && base.occurredOn && base.closedOn < base.occurredOn) fields.closedOn ??= "Ngày đóng: không được trước ngày xảy ra";
     if (Object.keys(fields).length || !base || unitId === null) throw invalid(fields);
     return { unitId, kind: base.kind, occurredOn: base.occurredOn!, description: base.description!, handling: base.handling, state: base.state, closedOn: base.state === "closed" ? base.closedOn : null };
   },
 
+  dateOf: (i) => i.occurredOn,
   unitsOf: (i) => [i.unitId],
   summary: (i) => ({ unitId: i.unitId, kind: i.kind, occurredOn: i.occurredOn, description: i.description, handling: i.handling, state: i.state, closedOn: i.closedOn }),
 };

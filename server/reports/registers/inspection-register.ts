@@ -22,11 +22,12 @@ export const inspectionRegister: RegisterDef<InspectionInput, InspectionRecord> 
       { inspectedOn: one(form, "inspectedOn"), inspector: one(form, "inspector"), findings: one(form, "findings"), followUp: one(form, "followUp") },
       fields,
     );
-    const unitId = await env.unit("unitId", one(form, "unitId"), "Đơn vị được kiểm tra", fields);
+    const unitId = await env.unit("unitId", one(form, "unitId"), "Đơn vị được kiểm tra", fields, check(pastDay("", env.today), one(form, "inspectedOn"), {}));
     if (Object.keys(fields).length || !base || unitId === null) throw invalid(fields);
     return { unitId, inspectedOn: base.inspectedOn!, inspector: base.inspector!, hasFindings, findings: base.findings!, followUp: base.followUp };
   },
 
+  dateOf: (i) => i.inspectedOn,
   unitsOf: (i) => [i.unitId],
   summary: (i) => ({ unitId: i.unitId, inspectedOn: i.inspectedOn, inspector: i.inspector, hasFindings: i.hasFindings, findings: i.findings, followUp: i.followUp }),
 };

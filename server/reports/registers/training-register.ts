@@ -24,7 +24,9 @@ export const trainingRegister: RegisterDef<TrainingInput, TrainingRecord> = {
       { heldOn: one(form, "heldOn"), topic: one(form, "topic"), organiser: one(form, "organiser"), notes: one(form, "notes") },
       fields,
     );
-    const unitId = await env.unit("unitId", one(form, "unitId"), "Đơn vị ghi sổ", fields);
+    // Units as they stood on the day of the training.
+    const asOf = check(pastDay("", env.today), one(form, "heldOn"), {});
+    const unitId = await env.unit("unitId", one(form, "unitId"), "Đơn vị ghi sổ", fields, asOf);
     const units = many(form, "participantUnit").slice(0, MAX_TRAINING_ROWS);
     const people = many(form, "participantPeople").slice(0, MAX_TRAINING_ROWS);
     const participants: TrainingParticipant[] = [];
@@ -34,7 +36,7 @@ export const trainingRegister: RegisterDef<TrainingInput, TrainingRecord> = {
       const p = (people[i] ?? "").trim();
       if (!u && !p) continue;
       const row = i + 1;
-      const id = await env.unit("participants", u, `Đơn vị được tập huấn (dòng ${row})`, fields);
+      const id = await env.unit("participants", u, `Đơn vị được tập huấn (dòng ${row})`, fields, asOf);
       const n = check(count(`Số người được tập huấn (dòng ${row})`, 1, 100_000), p, fields);
       if (id === null || n === null) continue;
       if (seen.has(id)) {
@@ -54,6 +56,7 @@ export const trainingRegister: RegisterDef<TrainingInput, TrainingRecord> = {
     return { unitId, heldOn: base.heldOn!, topic: base.topic!, organiser: base.organiser!, notes: base.notes, participants };
   },
 
+  dateOf: (t) => t.heldOn,
   unitsOf: (t) => [t.unitId, ...t.participants.map((p) => p.unitId).filter((u) => u !== t.unitId)],
 
   summary: (t) => ({ unitId: t.unitId, heldOn: t.heldOn, topic: t.topic, organiser: t.organiser, notes: t.notes, participants: t.participants.map((p) => `${p.unitId}:${p.people}`).join(",") }),
