@@ -161,6 +161,19 @@ forEachDatabase("report export over HTTP", (db) => {
     assert.equal((await download(clients.focal_b, `${at}/report-agency-DEPT_A-2026.pdf`)).status, 404);
     assert.equal((await download(clients.focal_a, `${at}/other.pdf`)).status, 404);
 
+    // An XLSX copy of the provincial summary, signed for oversight, verifies the same way.
+    await clients.oversight.get("/reports/province?year=2026");
+    const x = await clients.oversight.post("/reports/sign", { view: "province", format: "xlsx", year: "2026" });
+    assert.equal(x.status, 303, x.text.slice(0, 500));
+    const xlsx = await download(clients.oversight, `${x.location}/report-province-2026.xlsx`);
+    const xsig = await download(clients.oversight, `${x.location}/report-province-2026.xlsx.p7s`);
+    assert.equal(xlsx.status, 200);
+    writeFileSync(join(dir, "report.xlsx"), xlsx.body);
+    writeFileSync(join(dir, "report.xlsx.p7s"), xsig.body);
+    const xok = await opensslAsync(["cms", "-verify", "-binary", "-inform", "DER", "-in", join(dir, "report.xlsx.p7s"), "-content", join(dir, "report.xlsx"), "-CAfile", join(dir, "root.pem"), "-purpose", "any", "-out", join(dir, "verified.xlsx")]);
+    assert.equal(xok.status, 0, xok.stderr);
+    assert.equal((await workbookOf(xlsx.body)).worksheets[0]!.name, "Thông tin báo cáo");
+
     // Signing goes through the same scope check as the page.
     const refused = await clients.focal_a.post("/reports/sign", { view: "agency", format: "csv", unit: "DEPT_B", year: "2026" });
     assert.equal(refused.status, 404);
