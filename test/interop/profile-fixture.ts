@@ -210,3 +210,50 @@ export function goodLeaves(pki: ProfilePki): Leaf[] {
 export function revokedLeaves(pki: ProfilePki): Leaf[] {
   return Object.values(pki.leaves).filter((l) => l.revoked);
 }
+
+/** A node of `openssl asn1parse` output: an independent reading of DER (the lint table uses it, never our own parser). */
+export interface Asn1 {
+  offset: number;
+  /** Header length (tag + length octets) and content length, as openssl reports them. */
+  hl: number;
+  len: number;
+  cons: boolean;
+  /** openssl's name for the tag: SEQUENCE, INTEGER, UTF8STRING, cont [ 0 ], … */
+  tag: string;
+  /** openssl's rendering of a primitive value: OID names, hex integers, string text, times. */
+  value: string;
+  children: Asn1[];
+  /** The content octets (after the header). */
+  content: Buffer;
+  /** The whole TLV. */
+  tlv: Buffer;
+}
+
+const ASN1_LINE = /^\s*(\d+):d=(\d+)\s+hl=(\d+)\s+l=\s*(\d+)\s+(cons|prim):\s*([^:]*?)\s*(?::(.*))?$/;
+
+/**
+ * `openssl asn1parse -i` of DER, as a tree. openssl does not descend into OCTET STRING and BIT STRING
+ * contents: call asn1Tree again on `node.content` for extension values.
+ */
+export function asn1Tree(der: Buffer): Asn1 {
+  const text = opensslOk(["asn1parse", "-inform", "DER", "-i"], { input: der }).stdout;
+  const stack: Array<{ depth: number; node: Asn1 }> = [];
+  let top: Asn1 | undefined;
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    const m = ASN1_LINE.exec(line);
+    assert.ok(m, `unexpected asn1parse line: ${line}`);
+    const [offset, depth, hl, len] = [m[1], m[2], m[3], m[4]].map(Number) as [number, number, number, number];
+    const node: Asn1 = {
+      offset, hl, len, cons: m[5] === "cons", tag: m[6]!.replace(/\s*\[HEX DUMP\]$/, ""), value: m[7] ?? "", children: [],
+      content: der.subarray(offset + hl, offset + hl + len), tlv: der.subarray(offset, offset + hl + len),
+    };
+    while (stack.length && stack[stack.length - 1]!.depth >= depth) stack.pop();
+    if (stack.length) stack[stack.length - 1]!.node.children.push(node);
+    else if (top) assert.fail(`trailing data after the top-level element at offset ${offset}`);
+    else top = node;
+    stack.push({ depth, node });
+  }
+  assert.ok(top, "asn1parse printed nothing");
+  return top;
+}
