@@ -10,8 +10,10 @@ import type { UnitSummary } from "../directory/unit-source";
 import { AppError, isAppError } from "../errors/app-error";
 import type { RegisterForm } from "../reports/registers/register-fields";
 import { MAX_TRAINING_ROWS } from "../reports/registers/training-register";
-import { DEMAND_COUNTS } from "../store/register-demand-store";
-import { INCIDENT_KINDS, INCIDENT_STATES } from "../store/register-incident-store";
+import { DEMAND_COUNTS, type DemandRecord } from "../store/register-demand-store";
+import { INCIDENT_KINDS, INCIDENT_STATES, type IncidentRecord } from "../store/register-incident-store";
+import type { InspectionRecord } from "../store/register-inspection-store";
+import type { TrainingRecord } from "../store/register-training-store";
 import { httpStatusFor } from "./http-error";
 import { idParam, intParam, q, urlWith } from "./query-params";
 import { callOf, requireSignIn } from "./request-context";
@@ -20,7 +22,7 @@ type Kind = "trainings" | "inspections" | "incidents" | "demand";
 type Cell = { text?: string | number | null; key?: string; href?: string; multiline?: boolean };
 type Names = Map<number, UnitSummary>;
 // The records differ per register; each definition below reads the fields it knows.
-type Rec = Record<string, any> & { id: number; unitId: number };
+type Rec = Partial<TrainingRecord & InspectionRecord & IncidentRecord & DemandRecord> & { id: number; unitId: number };
 
 const dmy = (d: string | null | undefined) => (d && /^\d{4}-\d{2}-\d{2}$/.test(d) ? `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)}` : "");
 const unitCell = (names: Names, id: number): Cell => ({ text: names.get(id)?.name ?? `#${id}`, href: `/units/${id}` });
@@ -37,20 +39,20 @@ interface KindDef {
   extraFilters?: readonly string[];
 }
 
-const COUNT_FIELDS = DEMAND_COUNTS as readonly string[];
+const COUNT_FIELDS = DEMAND_COUNTS;
 
 const KINDS: Record<Kind, KindDef> = {
   trainings: {
     fields: ["unitId", "heldOn", "topic", "organiser", "notes"],
     repeated: ["participantUnit", "participantPeople"],
     columns: ["registers.trainings.heldOn", "registers.trainings.topic", "registers.trainings.organiser", "registers.trainings.units", "registers.trainings.people"],
-    cells: (r, names) => [{ text: dmy(r.heldOn) }, { text: r.topic }, { text: r.organiser }, { text: (r.participants as Array<{ unitId: number }>).map((p) => names.get(p.unitId)?.name ?? `#${p.unitId}`).join("; ") }, { text: r.peopleTrained }],
+    cells: (r, names) => [{ text: dmy(r.heldOn) }, { text: r.topic }, { text: r.organiser }, { text: (r.participants ?? []).map((p) => names.get(p.unitId)?.name ?? `#${p.unitId}`).join("; ") }, { text: r.peopleTrained }],
     facts: (r, names) => [
       { key: "registers.trainings.heldOn", cell: { text: dmy(r.heldOn) } },
       { key: "registers.trainings.topic", cell: { text: r.topic } },
       { key: "registers.trainings.organiser", cell: { text: r.organiser } },
       { key: "registers.trainings.recordedBy", cell: unitCell(names, r.unitId) },
-      ...(r.participants as Array<{ unitId: number; people: number }>).map((p) => ({ key: "registers.trainings.trained", cell: { ...unitCell(names, p.unitId), text: `${names.get(p.unitId)?.name ?? `#${p.unitId}`}: ${p.people}` } })),
+      ...(r.participants ?? []).map((p) => ({ key: "registers.trainings.trained", cell: { ...unitCell(names, p.unitId), text: `${names.get(p.unitId)?.name ?? `#${p.unitId}`}: ${p.people}` } })),
       { key: "registers.trainings.people", cell: { text: r.peopleTrained } },
       { key: "registers.notes", cell: { text: r.notes, multiline: true } },
     ],
@@ -89,12 +91,12 @@ const KINDS: Record<Kind, KindDef> = {
   demand: {
     fields: ["unitId", "year", "quarter", "notes", ...COUNT_FIELDS],
     columns: ["registers.demand.year", "registers.demand.quarter", "registers.demand.unit", ...COUNT_FIELDS.map((k) => `registers.demand.counts.${k}`)],
-    cells: (r, names) => [{ text: r.year }, { text: r.quarter }, unitCell(names, r.unitId), ...COUNT_FIELDS.map((k) => ({ text: r[k] as number }))],
+    cells: (r, names) => [{ text: r.year }, { text: r.quarter }, unitCell(names, r.unitId), ...COUNT_FIELDS.map((k) => ({ text: r[k] }))],
     facts: (r, names) => [
       { key: "registers.demand.year", cell: { text: r.year } },
       { key: "registers.demand.quarter", cell: { text: r.quarter } },
       { key: "registers.demand.unit", cell: unitCell(names, r.unitId) },
-      ...COUNT_FIELDS.map((k) => ({ key: `registers.demand.counts.${k}`, cell: { text: r[k] as number } })),
+      ...COUNT_FIELDS.map((k) => ({ key: `registers.demand.counts.${k}`, cell: { text: r[k] } })),
       { key: "registers.notes", cell: { text: r.notes, multiline: true } },
     ],
     values: (r) => r,
