@@ -47,6 +47,9 @@ DEPS=(
   "chromium|test -x /usr/bin/chromium|chromium"
   # The report export tests read PDF text (pdftotext) and render pages (pdftoppm).
   "poppler-utils (pdftotext, pdftoppm)|command -v pdftotext && command -v pdftoppm|poppler-utils"
+  # The PKCS#11 keystore test (test/interop/pkcs11-softhsm.test.ts) keeps CA keys in a SoftHSM2 token and lists them with pkcs11-tool.
+  "softhsm2 (libsofthsm2.so, softhsm2-util)|test -f /usr/lib/softhsm/libsofthsm2.so && command -v softhsm2-util|softhsm2"
+  "pkcs11-tool (OpenSC)|command -v pkcs11-tool|opensc"
 )
 
 missing_names=()

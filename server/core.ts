@@ -46,7 +46,7 @@ export async function openCore(config: Config, opts: CoreOptions = {}): Promise<
   const db = openDatabase(config);
   await migrateLatest(db);
   const store = createStore(db);
-  const keyRing = createKeyRing({ cas: store.cas, dataDir: config.dataDir, passphrase: config.caKeyPassphrase });
+  const keyRing = createKeyRing({ cas: store.cas, dataDir: config.dataDir, passphrase: config.caKeyPassphrase, keystore: config.ca.keystore });
   const makeLintCopy = createLintCopyMaker();
   const auditSigner = createAuditSigner({ config, store, keyRing, makeLintCopy, clock, random });
   const hierarchy = createHierarchy({ config, store, keyRing, makeLintCopy, clock, random, auditSigner });
@@ -75,6 +75,9 @@ export async function openCore(config: Config, opts: CoreOptions = {}): Promise<
     reportSigner,
     clock,
     onRevoked: (l) => listeners.push(l),
-    close: () => store.close(),
+    close: () => {
+      keyRing.close();
+      return store.close();
+    },
   };
 }

@@ -14,9 +14,22 @@ export function registerCaCommands(program: Command): void {
     .description("create the root, issuing CA and OCSP responder (idempotent)")
     .option("--alg <alg>", `key algorithm: ${ALGS.join(", ")}`, "rsa2048")
     .option("--force", "replace a hierarchy that has not issued any subscriber certificate")
-    .action(async (opts: { alg: string; force?: boolean }) => {
+    .option("--keystore <kind>", "where the keys are made: file (sealed in DATA_DIR) or pkcs11 (a token); default: config ca.keystore")
+    .option("--module <path>", "PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so")
+    .option("--slot <n|label>", "PKCS#11 slot ID or token label")
+    .option("--pin-env <VAR>", "environment variable holding the token PIN", "PKCS11_PIN")
+    .action(async (opts: { alg: string; force?: boolean; keystore?: string; module?: string; slot?: string; pinEnv: string }) => {
       if (!ALGS.includes(opts.alg as KeyAlgorithm)) {
         throw new AppError("INPUT_INVALID", `unknown --alg "${opts.alg}" (use ${ALGS.join(", ")})`);
+      }
+      // The keystore options reach the configuration the way the server's do (PKCS11_* variables, server/config/load-config.ts).
+      if (opts.keystore === "pkcs11") {
+        if (!opts.module || !opts.slot) throw new AppError("INPUT_INVALID", "--keystore pkcs11 needs --module and --slot");
+        Object.assign(process.env, { PKCS11_MODULE: opts.module, PKCS11_SLOT: opts.slot, PKCS11_PIN_ENV: opts.pinEnv });
+      } else if (opts.keystore === "file") {
+        delete process.env.PKCS11_MODULE;
+      } else if (opts.keystore !== undefined) {
+        throw new AppError("INPUT_INVALID", `unknown --keystore "${opts.keystore}" (use file or pkcs11)`);
       }
       await withCore(async (core) => {
         const r = await core.hierarchy.init({ alg: opts.alg as KeyAlgorithm, force: !!opts.force, actor: cliActor() });
@@ -26,6 +39,7 @@ export function registerCaCommands(program: Command): void {
           console.log(`${c.record.kind.padEnd(8)} ${c.record.slug.padEnd(28)} ${c.alg.padEnd(8)} until ${x.validTo}  ${x.subject.split("\n").reverse().join(", ")}`);
         }
         console.log(`certificates: ${join(core.config.dataDir, "pki")}`);
+        console.log(`keys: ${core.keyRing.keystore.kind === "pkcs11" ? "in the PKCS#11 token (non-extractable)" : "sealed files in " + join(core.config.dataDir, "ca", "keys")}`);
       });
     });
   ca.command("show")

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Config } from "../config/schema";
 import { AppError } from "../errors/app-error";
 import { assembleCertificate, tbsOf } from "./cert-assembly";
-import { generateKeyPair, KeyPair, writeKeyFile } from "./key-file";
+import type { KeyHandle } from "./keystore";
 import { LoadedCa, subjectDerOf } from "./key-ring";
 import { lintCertificate } from "./lint";
 import type { TbsSpec } from "./lint-copy";
@@ -15,7 +15,7 @@ import { buildName } from "./name";
 import { pem, writeCaFiles, pkiDir } from "./pki-files";
 import { buildExtensions, SUBSCRIBER_PROFILES } from "./profiles";
 import { newSerial } from "./serial";
-import { createSigner, KeyAlgorithm, publicKeyHash } from "./signer";
+import { KeyAlgorithm, publicKeyHash } from "./signer";
 import { runIssuanceCycle } from "./issue-cycle";
 import type { AuditSigner } from "./audit-signer";
 import { writeFileSync } from "node:fs";
@@ -50,8 +50,9 @@ export function publicationUrls(config: Config, issuerSlug: string) {
 
 export function createHierarchy(deps: HierarchyDeps) {
   const { config, store, keyRing, clock } = deps;
-  const keyPath = (slug: string) => join(config.dataDir, "ca", "keys", `${slug}.key.json`);
-  const spkiOf = (pair: KeyPair) => pair.publicKey.export({ type: "spki", format: "der" });
+  // New keys go where config `ca.keystore` says: a sealed file in DATA_DIR or a PKCS#11 token.
+  const newKey = (slug: string, alg: KeyAlgorithm) => keyRing.keystore.generate(slug, alg);
+  const spkiOf = (pair: KeyHandle) => pair.publicKey.export({ type: "spki", format: "der" });
   const caName = (cn: string) => buildName({ commonName: cn, organization: config.ca.organization, locality: config.ca.locality });
 
   async function audit(action: string, objectId: string, details: Record<string, unknown>, actor: string) {
@@ -59,9 +60,8 @@ export function createHierarchy(deps: HierarchyDeps) {
   }
 
   async function createRoot(alg: KeyAlgorithm, actor: string): Promise<void> {
-    const pair = generateKeyPair(alg);
     const slug = "root";
-    writeKeyFile(keyPath(slug), slug, pair, config.caKeyPassphrase);
+    const pair = newKey(slug, alg);
     const notBefore = wholeSeconds(clock());
     const spec: TbsSpec = {
       serialHex: newSerial(deps.random),
@@ -78,7 +78,7 @@ export function createHierarchy(deps: HierarchyDeps) {
         urls: null,
       }),
     };
-    const signer = createSigner(pair.privateKey, pair.publicKey);
+    const signer = pair.signer;
     const lintDer = await deps.makeLintCopy(spec, alg);
     const problems = lintCertificate(lintDer, {
       profile: "root",
@@ -97,7 +97,7 @@ export function createHierarchy(deps: HierarchyDeps) {
     await audit("ca.create", slug, { kind: "root", alg, subject: new X509Certificate(der).subject }, actor);
   }
 
-  async function insertCa(kind: "root" | "issuing" | "ocsp", parentId: number | null, der: Buffer, pair: KeyPair, slug: string) {
+  async function insertCa(kind: "root" | "issuing" | "ocsp", parentId: number | null, der: Buffer, pair: KeyHandle, slug: string) {
     const x = new X509Certificate(der);
     await store.cas.insert(
       {
@@ -106,7 +106,7 @@ export function createHierarchy(deps: HierarchyDeps) {
         parentId,
         subjectDn: x.subject.split("\n").join(", "),
         certDer: der,
-        keyRef: `file:${slug}.key.json`,
+        keyRef: pair.keyRef,
         keyAlg: pair.alg,
         ski: publicKeyHash(pair.publicKey).toString("hex"),
         notBefore: new Date(x.validFrom),
@@ -118,8 +118,8 @@ export function createHierarchy(deps: HierarchyDeps) {
   }
 
   /** Issues a CA or responder certificate from `parent` through the full issuance cycle. */
-  async function issueFrom(parent: LoadedCa, kind: "issuing" | "ocsp", pair: KeyPair, slug: string, cn: string, notAfter: Date, actor: string) {
-    writeKeyFile(keyPath(slug), slug, pair, config.caKeyPassphrase);
+  async function issueFrom(parent: LoadedCa, kind: "issuing" | "ocsp", alg: KeyAlgorithm, slug: string, cn: string, notAfter: Date, actor: string) {
+    const pair = newKey(slug, alg);
     const notBefore = wholeSeconds(clock());
     const keyType = pair.alg.startsWith("rsa") ? "rsa" : "ec";
     const urls = publicationUrls(config, parent.record.slug);
@@ -192,7 +192,7 @@ export function createHierarchy(deps: HierarchyDeps) {
       const root = (await keyRing.active("root"))!;
       if (!(await keyRing.active("issuing"))) {
         const notAfter = addYears(clock(), config.ca.issuingValidityYears);
-        await issueFrom(root, "issuing", generateKeyPair(opts.alg), "issuing", "chungthu TEST Issuing CA", notAfter, opts.actor);
+        await issueFrom(root, "issuing", opts.alg, "issuing", "chungthu TEST Issuing CA", notAfter, opts.actor);
         created.push("issuing");
       }
       const issuing = (await keyRing.active("issuing"))!;
@@ -211,7 +211,7 @@ export function createHierarchy(deps: HierarchyDeps) {
       if (current && current.record.notAfter.getTime() - now.getTime() > config.ca.responderRenewDays * DAY) return false;
       const stamp = now.toISOString().replace(/[-:TZ.]/g, "").slice(0, 14);
       const notAfter = new Date(now.getTime() + config.ca.responderValidityDays * DAY);
-      await issueFrom(issuing, "ocsp", generateKeyPair("p256"), `${issuing.record.slug}-ocsp-${stamp}`, "chungthu TEST OCSP Responder", notAfter, actor);
+      await issueFrom(issuing, "ocsp", "p256", `${issuing.record.slug}-ocsp-${stamp}`, "chungthu TEST OCSP Responder", notAfter, actor);
       if (current) await store.cas.retire(current.record.id);
       keyRing.refresh();
       return true;

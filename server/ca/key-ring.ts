@@ -3,10 +3,9 @@
 import { join } from "node:path";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import * as asn from "@peculiar/asn1-x509";
-import { AppError } from "../errors/app-error";
 import type { CaRecord, CaStore } from "../store/ca-store";
-import { KeyPair, readKeyFile } from "./key-file";
-import { createSigner, KeyAlgorithm, Signer } from "./signer";
+import { createKeystores, KeyHandle, Keystore, KeystoreConfig } from "./keystore";
+import type { KeyAlgorithm, Signer } from "./signer";
 
 export interface LoadedCa {
   record: CaRecord;
@@ -25,6 +24,10 @@ export interface KeyRing {
   byId(id: number): Promise<LoadedCa | null>;
   /** Forget cached CA rows (after init or responder renewal, or another process's). */
   refresh(): void;
+  /** Where new CA keys are made: config `ca.keystore` (sealed files by default, or a PKCS#11 token). */
+  readonly keystore: Keystore;
+  /** Lets go of an open token session (file keys need nothing). */
+  close(): void;
 }
 
 export function keyFilePath(dataDir: string, slug: string): string {
@@ -36,23 +39,21 @@ export function subjectDerOf(certDer: Buffer): Buffer {
   return Buffer.from(AsnConvert.serialize(cert.tbsCertificate.subject));
 }
 
-export function createKeyRing(deps: { cas: CaStore; dataDir: string; passphrase: string }): KeyRing {
-  const keys = new Map<string, KeyPair>();
+export function createKeyRing(deps: { cas: CaStore; dataDir: string; passphrase: string; keystore?: KeystoreConfig }): KeyRing {
+  const keys = new Map<string, KeyHandle>();
+  const keystores = createKeystores({ dataDir: deps.dataDir, passphrase: deps.passphrase, config: deps.keystore ?? { kind: "file" } });
   let rows: Promise<CaRecord[]> | null = null;
   const list = () => (rows ??= deps.cas.listActive());
 
   const load = (record: CaRecord): LoadedCa => {
     let pair = keys.get(record.keyRef);
     if (!pair) {
-      if (!record.keyRef.startsWith("file:")) {
-        throw new AppError("CA_NOT_INITIALISED", `key store ${record.keyRef.split(":")[0]} is not available`);
-      }
-      pair = readKeyFile(join(deps.dataDir, "ca", "keys", record.keyRef.slice(5)), record.slug, deps.passphrase);
+      pair = keystores.open(record.keyRef, record.slug);
       keys.set(record.keyRef, pair);
     }
     return {
       record,
-      signer: createSigner(pair.privateKey, pair.publicKey),
+      signer: pair.signer,
       alg: pair.alg,
       keyType: pair.alg.startsWith("rsa") ? "rsa" : "ec",
       subjectDer: subjectDerOf(record.certDer),
@@ -77,6 +78,13 @@ export function createKeyRing(deps: { cas: CaStore; dataDir: string; passphrase:
     },
     refresh() {
       rows = null;
+    },
+    get keystore() {
+      return keystores.primary;
+    },
+    close() {
+      keys.clear();
+      keystores.close();
     },
   };
 }

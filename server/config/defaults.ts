@@ -15,6 +15,8 @@ export const defaults = {
     issuingValidityYears: 10,
     responderValidityDays: 30,
     responderRenewDays: 10,
+    // CA keys in sealed files under DATA_DIR/ca/keys unless a PKCS#11 token is configured.
+    keystore: { kind: "file" },
   },
   // Decree 68/2024: a new subscriber certificate is valid for at most 5 years.
   profiles: {

@@ -25,6 +25,11 @@ export const configSchema = z.object({
     responderValidityDays: z.number().int().min(2).max(365),
     /** Renew the OCSP responder certificate when fewer days than this are left. */
     responderRenewDays: z.number().int().min(1),
+    /** Where new CA keys are made: sealed files in DATA_DIR, or a PKCS#11 token (slot ID or token label; the PIN is read from the variable pinEnv names). */
+    keystore: z.discriminatedUnion("kind", [
+      z.object({ kind: z.literal("file") }).strict(),
+      z.object({ kind: z.literal("pkcs11"), module: z.string().min(1), slot: z.union([z.string().min(1), z.number().int().min(0)]), pinEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) }),
+    ]),
   }),
   profiles: z.object({ individual: profileLimits, organization: profileLimits, device: profileLimits }),
   crl: z.object({
