@@ -29,7 +29,7 @@ export function registerUserCommands(program: Command): void {
   user.command("add")
     .description("add a user with one role; prints the generated password once unless --password-env is given")
     .requiredOption("--username <name>", "3-64 characters: a-z 0-9 . _ -")
-    .requiredOption("--role <role>", roles)
+    .requiredOption("--role <role>", `${roles} | none (a certificate holder's own account, see link-subscriber)`)
     .option("--unit <CODE>", "the unit the role is held on (provincial_officer, agency_focal_point)")
     .option("--display-name <name>", "full name as shown in the app")
     .option("--email <addr>", "official e-mail")
@@ -52,6 +52,20 @@ export function registerUserCommands(program: Command): void {
           const grants = held.map((g) => (g.unitCode ? `${g.role}@${g.unitCode}` : g.role)).join(", ") || "(no role)";
           console.log(`${u.username}\t${u.displayName}\t${grants}${lock}`);
         }
+      });
+    });
+
+  user.command("link-subscriber")
+    .description("make the account a certificate holder's own (self-service: they may report their token lost when requests.selfServiceLostReport is on)")
+    .requiredOption("--username <name>", "the user")
+    .option("--subscriber <id>", "the subscriber id (see /subscribers)")
+    .option("--none", "unlink")
+    .action(async (o: { username: string; subscriber?: string; none?: boolean }) => {
+      const id = o.none ? null : Number(o.subscriber);
+      if (id !== null && (!Number.isInteger(id) || id <= 0)) throw new AppError("INPUT_INVALID", "--subscriber must be a subscriber id (or use --none)");
+      await withCore(async (core) => {
+        await admin(core).linkSubscriber({ username: o.username, subscriberId: id }, cliActor());
+        console.log(id === null ? `${o.username} is no longer linked to a subscriber` : `${o.username} is linked to subscriber ${id}`);
       });
     });
 

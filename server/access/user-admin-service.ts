@@ -70,8 +70,9 @@ export function createUserAdminService(deps: UserAdminDeps) {
         const email = input.email?.trim() || null;
         if (email && (email.length > 255 || !EMAIL.test(email))) throw new AppError("USER_INVALID", `e-mail address "${email.slice(0, 64)}" is not valid`);
         const displayName = (input.displayName?.trim() || username).normalize("NFC").slice(0, 128);
-        const role = roleOf(input.role);
-        const unitId = await unitFor(role, input.unitCode);
+        // "none": an account without a role — a certificate holder who only reports their own token lost (self-service).
+        const role = input.role === "none" ? null : roleOf(input.role);
+        const unitId = role ? await unitFor(role, input.unitCode) : null;
         const generated = input.password === undefined ? generatePassword(deps.random) : null;
         const password = input.password ?? generated!;
         checkPasswordRules(password, username);
@@ -79,10 +80,22 @@ export function createUserAdminService(deps: UserAdminDeps) {
         const hash = await deps.passwords.hash(password);
         const id = await store.transaction(async (tx) => {
           const userId = await tx.users.insert({ username, displayName, email, passwordHash: hash }, clock());
-          await tx.users.grantRole(userId, role, unitId, actor, clock());
+          if (role) await tx.users.grantRole(userId, role, unitId, actor, clock());
           return userId;
         });
         return { id, username, generatedPassword: generated };
+      });
+    },
+
+    /** Links the account to the subscriber (certificate holder) it belongs to, or unlinks it (null). */
+    async linkSubscriber(input: { username: string; subscriberId: number | null }, actor: string) {
+      const username = input.username.trim().toLowerCase();
+      return audited(actor, "user.link_subscriber", null, { username, subscriber: input.subscriberId }, async () => {
+        const user = await store.users.findByUsername(username);
+        if (!user) throw new AppError("USER_NOT_FOUND", `no user ${username}`);
+        if (input.subscriberId !== null && !(await store.subscribers.findById(input.subscriberId))) throw new AppError("SUBSCRIBER_NOT_FOUND", `no subscriber ${input.subscriberId}`);
+        await store.users.setSubscriber(user.id, input.subscriberId);
+        return { id: user.id, username };
       });
     },
 

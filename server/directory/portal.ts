@@ -18,6 +18,7 @@ import { createUnitDirectory } from "./unit-directory";
 import type { UnitSource } from "./unit-source";
 import { createUserDirectory } from "./user-directory";
 import { createTokenDirectory } from "./token-directory";
+import { createSelfService } from "../ra/self-service";
 import { createTokenService } from "../ra/token-service";
 import { createHolidayDirectory } from "./holiday-directory";
 import { createHolidayService } from "../ra/holiday-service";
@@ -79,6 +80,8 @@ export function createPortal(deps: PortalDeps) {
     /** The token registry's pages (reads) and actions. */
     tokens: createTokenDirectory({ store, units, guard, scoper, tokens: tokenActions, clock }),
     tokenActions,
+    /** Certificate holders reporting their own token lost (config requests.selfServiceLostReport). */
+    selfService: createSelfService({ config: deps.config, store, tokens: tokenActions, accessAudit }),
     dashboard: createDashboard({ store, units, guard, scoper, requests: workflow.requests, clock }),
     /** Recording and correcting subscribers (issue 5 registries). */
     subscriberRegistry: createSubscriberService({ store, units, scoper, accessAudit, clock }),

@@ -12,6 +12,10 @@ export interface ShellView {
   canSeeUsers: boolean;
   canSeeAudit: boolean;
   canSeeSubscribers: boolean;
+  /** The operations (freshness) dashboard, issue 7. */
+  canSeeOperations: boolean;
+  /** Holds at least one role: an account without one (a certificate holder's own) sees only its account and tokens. */
+  hasRoles: boolean;
 }
 
 export function createShell(deps: { units: UnitSource; unitDirectory: UnitDirectory; scoper: Scoper; clock: () => Date }) {
@@ -22,11 +26,13 @@ export function createShell(deps: { units: UnitSource; unitDirectory: UnitDirect
       const names = new Map((ids.length ? await deps.units.unitsAsOf(today, ids) : []).map((u) => [u.id, u.name]));
       return {
         today,
-        tree: await deps.unitDirectory.tree(ctx),
+        tree: deps.scoper.may(ctx.actor, "units.view") ? await deps.unitDirectory.tree(ctx) : [],
         roles: ctx.actor.roles.map((r) => ({ role: r.role, unitName: r.unitId === null ? null : (names.get(r.unitId) ?? null) })),
         canSeeUsers: deps.scoper.may(ctx.actor, "users.view"),
         canSeeAudit: deps.scoper.may(ctx.actor, "audit.view"),
         canSeeSubscribers: deps.scoper.may(ctx.actor, "subscribers.view"),
+        canSeeOperations: deps.scoper.may(ctx.actor, "operations.view"),
+        hasRoles: ctx.actor.roles.length > 0,
       };
     },
   };

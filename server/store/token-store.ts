@@ -77,6 +77,8 @@ export interface TokenStore {
   /** Records that a certificate's key is on this token; false if no such certificate. */
   attachCertificate(serial: string, tokenId: number): Promise<boolean>;
   list(q: TokenListQuery): Promise<TokenPage>;
+  /** The tokens a subscriber holds (self-service), in serial order. */
+  heldBy(subscriberId: number): Promise<TokenRecord[]>;
 }
 
 interface Row {
@@ -205,6 +207,10 @@ export function createTokenStore(db: Knex | Knex.Transaction): TokenStore {
       return Number(await db("certificates").where({ serial }).update({ token_id: tokenId })) === 1;
     },
 
+    async heldBy(subscriberId) {
+      const rows = (await db("tokens").where({ holder_subscriber_id: subscriberId }).orderBy("serial")) as Row[];
+      return rows.map(toRecord);
+    },
     async list(q) {
       if (!q.units.all && q.units.unitIds.length === 0) return { rows: [], next: null };
       let qb = whereInUnits(db("tokens").select("*"), q.units, { walkOrder: true });

@@ -59,6 +59,9 @@ export interface UserStore {
   /** failed_logins + 1, and the lock when `lockUntil` is given (the counter then starts again); returns the new count. */
   recordFailedLogin(userId: number, lockUntil: Date | null): Promise<number>;
   recordLogin(userId: number, now: Date): Promise<void>;
+  /** The subscriber (certificate holder) this account belongs to, if any (self-service). */
+  subscriberOf(userId: number): Promise<number | null>;
+  setSubscriber(userId: number, subscriberId: number | null): Promise<void>;
 }
 
 interface UserRow {
@@ -181,6 +184,13 @@ export function createUserStore(db: Knex | Knex.Transaction): UserStore {
     },
     async recordLogin(userId, now) {
       await db("users").where({ id: userId }).update({ failed_logins: 0, locked_until: null, last_login_at: toDbTime(now) });
+    },
+    async subscriberOf(userId) {
+      const row = (await db("users").where({ id: userId }).first("subscriber_id")) as { subscriber_id: number | null } | undefined;
+      return row?.subscriber_id === null || row?.subscriber_id === undefined ? null : Number(row.subscriber_id);
+    },
+    async setSubscriber(userId, subscriberId) {
+      await db("users").where({ id: userId }).update({ subscriber_id: subscriberId });
     },
   };
 }

@@ -10,6 +10,7 @@ import { auditRoutes } from "./audit-routes";
 import { authRoutes } from "./auth-routes";
 import { directoryRoutes } from "./directory-routes";
 import { subscriberRoutes } from "./subscriber-routes";
+import { selfServiceRoutes } from "./self-service-routes";
 import { tokenRoutes } from "./token-routes";
 import { holidayRoutes } from "./holiday-routes";
 import { reportExportRoutes } from "./report-export-routes";
@@ -44,6 +45,7 @@ export function portalRoutes(deps: { portal: Portal; config: Config }): Router {
   r.use(subscriberRoutes(deps));
   r.use(directoryRoutes(deps));
   r.use(tokenRoutes(deps));
+  r.use(selfServiceRoutes(deps));
   r.use(auditRoutes(deps));
   r.use(holidayRoutes(deps));
   // Before the report pages: it sets their download links (res.locals.reportExports).
