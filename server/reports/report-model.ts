@@ -26,6 +26,11 @@ export interface ReportSection {
   titleVi: string;
   titleEn: string;
   columns: ReportColumn[];
+  /**
+   * Beside the column keys a row may carry `key` (a stable row id: a profile,
+   * a unit id, "total") and `labelEn` (the English text of its `label` column);
+   * neither is a column.
+   */
   rows: Record<string, ReportCell>[];
   /** Index in `rows` of the total line, when the section has one. */
   totalRow?: number;

@@ -37,13 +37,16 @@ const MAX_IN = 10_000;
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const unitOf = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
+/** One aggregate column: its alias, SQL expression and bindings. */
+type Agg = [alias: string, sql: string, bindings?: readonly unknown[]];
+
 export function createReportStore(db: Knex | Knex.Transaction) {
   /**
-   * The unit an object had at the end of `asOfDay`: the from-unit of its first
-   * move effective after that day, else its unit today. Moves are few, so the
-   * derived table stays small and is joined once (no per-row subquery on 1M rows).
+   * Objects of `kind` moved after `asOfDay`, with the unit they had on that day:
+   * the from-unit of their first move effective after it. Moves are few (transfers
+   * and mergers), so this stays a small table.
    */
-  function movedBefore(kind: string, asOfDay: string) {
+  function movedAfter(kind: string, asOfDay: string) {
     return db("unit_moves as m")
       .where("m.object_kind", kind)
       .where("m.effective_date", ">", asOfDay)
@@ -61,19 +64,63 @@ export function createReportStore(db: Knex | Knex.Transaction) {
     return qb.whereRaw(`${expr} in (${unitIds.map(() => "?").join(", ")})`, unitIds);
   }
 
-  /** Certificates joined to their unit on the as-of day (`u`). */
-  function certs(w: ReportWindow) {
-    const qb = db("certificates as c")
-      .leftJoin(movedBefore("cert", w.asOfDay).as("mv"), "mv.object_id", "c.serial")
-      .whereIn("c.profile", SUBSCRIBER_PROFILES)
-      .whereNotNull("c.issued_at");
-    return inUnits(qb, "coalesce(mv.from_unit_id, c.unit_id)", w.unitIds);
+  /**
+   * Aggregates grouped by the unit each object had on the as-of day, in two
+   * queries: every object under its unit today (one scan of a covering index,
+   * no join), then the few objects moved since that day, grouped by (unit
+   * today, unit then), which move their counts from the one group to the other.
+   * A join of every row to the moves would cost a lookup per row on 1M rows.
+   */
+  async function byUnitThen(
+    w: ReportWindow,
+    base: () => Knex.QueryBuilder,
+    join: (moved: Knex.QueryBuilder) => Knex.QueryBuilder,
+    unitCol: string,
+    groups: Array<string | [sql: string, bindings: readonly unknown[]]>,
+    aggs: Agg[],
+  ): Promise<Array<Record<string, unknown>>> {
+    const select = (qb: Knex.QueryBuilder) => qb.select(...groups.map((g, i) => (typeof g === "string" ? db.raw(`${g} as g${i}`) : db.raw(`${g[0]} as g${i}`, g[1] as Knex.RawBinding[]))), ...aggs.map(([a, sql, b]) => db.raw(`${sql} as ${a}`, (b ?? []) as Knex.RawBinding[])));
+    // Positional GROUP BY: PostgreSQL matches expressions with bound parameters only by position.
+    const positions = (n: number) => Array.from({ length: n }, (_, i) => i + 1).join(", ");
+    const main = (await select(inUnits(base(), unitCol, w.unitIds).select(db.raw(`${unitCol} as unit_now`))).groupByRaw(positions(groups.length + 1))) as Array<Record<string, unknown>>;
+    const moved = (await select(join(base()).select(db.raw(`${unitCol} as unit_now`), "mv.from_unit_id as unit_then")).groupByRaw(positions(groups.length + 2))) as Array<Record<string, unknown>>;
+    const keep = (u: number | null) => w.unitIds === null || (u !== null && w.unitIds.includes(u));
+    const out = new Map<string, Record<string, unknown>>();
+    const add = (unit: number | null, r: Record<string, unknown>, sign: number) => {
+      const key = JSON.stringify([unit, ...groups.map((_, i) => r[`g${i}`])]);
+      let o = out.get(key);
+      if (!o) {
+        o = { unitId: unit, ...Object.fromEntries(groups.map((_, i) => [`g${i}`, r[`g${i}`]])), ...Object.fromEntries(aggs.map(([a]) => [a, 0])) };
+        out.set(key, o);
+      }
+      for (const [a] of aggs) o[a] = num(o[a]) + sign * num(r[a]);
+    };
+    for (const r of main) add(unitOf(r.unit_now), r, 1);
+    for (const r of moved) {
+      const now = unitOf(r.unit_now);
+      const then = unitOf(r.unit_then);
+      if (keep(now)) add(now, r, -1);
+      if (keep(then)) add(then, r, 1);
+    }
+    return [...out.values()].filter((o) => aggs.some(([a]) => num(o[a]) !== 0));
   }
-  const CERT_UNIT = "coalesce(mv.from_unit_id, c.unit_id)";
+
+  /** Subscribers' issued certificates (`c`), and the join of those moved after the as-of day (`mv`). */
+  const certBase = () => db("certificates as c").whereIn("c.profile", SUBSCRIBER_PROFILES).whereNotNull("c.issued_at");
+  const certMoved = (w: ReportWindow) => (qb: Knex.QueryBuilder) => qb.join(movedAfter("cert", w.asOfDay).as("mv"), "mv.object_id", "c.serial");
 
   /** A month-of-year CASE over Vietnam month boundaries (`bounds`: the 11 starts of months 2–12, DB time). */
   function monthCase(column: string, bounds: string[]): { sql: string; bindings: string[] } {
     return { sql: `case ${bounds.map((_, i) => `when ${column} < ? then ${i + 1}`).join(" ")} else 12 end`, bindings: bounds };
+  }
+
+  async function byMonth(w: ReportWindow, column: string, monthStarts: string[]): Promise<MonthRow[]> {
+    const m = monthCase(column, monthStarts);
+    const rows = await byUnitThen(w, () => certBase().where(column, ">=", w.from).where(column, "<", w.to), certMoved(w), "c.unit_id", [[m.sql, m.bindings]], [["n", "count(*)"]]);
+    // Month totals over the kept units (the unit split above only decides which rows are kept).
+    const months = new Map<number, number>();
+    for (const r of rows) months.set(num(r.g0), (months.get(num(r.g0)) ?? 0) + num(r.n));
+    return [...months].map(([month, n]) => ({ month, n }));
   }
 
   return {
@@ -84,58 +131,34 @@ export function createReportStore(db: Knex | Knex.Transaction) {
      */
     async certificateFigures(w: ReportWindow): Promise<CertFigureRow[]> {
       const { from, to } = w;
-      const rows = (await certs(w)
-        .where("c.issued_at", "<", to)
-        .where("c.not_after", ">=", from)
-        .groupByRaw(`${CERT_UNIT}, c.profile`)
-        .select(
-          db.raw(`${CERT_UNIT} as unit_id`),
-          "c.profile",
-          db.raw("sum(case when c.issued_at >= ? then 1 else 0 end) as issued", [from]),
-          db.raw("sum(case when c.not_after >= ? and (c.revoked_at is null or c.revoked_at >= ?) then 1 else 0 end) as active", [to, to]),
-          db.raw("sum(case when c.revoked_at >= ? and c.revoked_at < ? then 1 else 0 end) as revoked", [from, to]),
-          // RFC 5280 4.1.2.5: expired = reached notAfter in the period without being revoked before it.
-          db.raw("sum(case when c.not_after < ? and (c.revoked_at is null or c.revoked_at >= c.not_after) then 1 else 0 end) as expired", [to]),
-        )) as Array<{ unit_id: unknown; profile: string; issued: unknown; active: unknown; revoked: unknown; expired: unknown }>;
-      return rows.map((r) => ({ unitId: unitOf(r.unit_id), profile: r.profile, issued: num(r.issued), active: num(r.active), revoked: num(r.revoked), expired: num(r.expired) }));
+      const rows = await byUnitThen(w, () => certBase().where("c.issued_at", "<", to).where("c.not_after", ">=", from), certMoved(w), "c.unit_id", ["c.profile"], [
+        ["issued", "sum(case when c.issued_at >= ? then 1 else 0 end)", [from]],
+        ["active", "sum(case when c.not_after >= ? and (c.revoked_at is null or c.revoked_at >= ?) then 1 else 0 end)", [to, to]],
+        ["revoked", "sum(case when c.revoked_at >= ? and c.revoked_at < ? then 1 else 0 end)", [from, to]],
+        // RFC 5280 4.1.2.5: expired = reached notAfter in the period without being revoked before it.
+        ["expired", "sum(case when c.not_after < ? and (c.revoked_at is null or c.revoked_at >= c.not_after) then 1 else 0 end)", [to]],
+      ]);
+      return rows.map((r) => ({ unitId: unitOf(r.unitId), profile: String(r.g0), issued: num(r.issued), active: num(r.active), revoked: num(r.revoked), expired: num(r.expired) }));
     },
 
     /** Certificates issued per month of the period (`monthStarts`: starts of months 2–12). */
-    async issuedByMonth(w: ReportWindow, monthStarts: string[]): Promise<MonthRow[]> {
-      const m = monthCase("c.issued_at", monthStarts);
-      const rows = (await certs(w).where("c.issued_at", ">=", w.from).where("c.issued_at", "<", w.to)
-        .groupByRaw("1").select(db.raw(`${m.sql} as month`, m.bindings), db.raw("count(*) as n"))) as Array<{ month: unknown; n: unknown }>;
-      return rows.map((r) => ({ month: num(r.month), n: num(r.n) }));
-    },
-
-    async revokedByMonth(w: ReportWindow, monthStarts: string[]): Promise<MonthRow[]> {
-      const m = monthCase("c.revoked_at", monthStarts);
-      const rows = (await certs(w).where("c.revoked_at", ">=", w.from).where("c.revoked_at", "<", w.to)
-        .groupByRaw("1").select(db.raw(`${m.sql} as month`, m.bindings), db.raw("count(*) as n"))) as Array<{ month: unknown; n: unknown }>;
-      return rows.map((r) => ({ month: num(r.month), n: num(r.n) }));
-    },
+    issuedByMonth: (w: ReportWindow, monthStarts: string[]) => byMonth(w, "c.issued_at", monthStarts),
+    revokedByMonth: (w: ReportWindow, monthStarts: string[]) => byMonth(w, "c.revoked_at", monthStarts),
 
     /** Revocations in [from, to) per unit and RFC 5280 reason code (5.3.1). */
     async revocationsByReason(w: ReportWindow): Promise<ReasonRow[]> {
-      const rows = (await certs(w).where("c.revoked_at", ">=", w.from).where("c.revoked_at", "<", w.to)
-        .groupByRaw(`${CERT_UNIT}, c.revocation_reason`)
-        .select(db.raw(`${CERT_UNIT} as unit_id`), db.raw("coalesce(c.revocation_reason, 0) as reason"), db.raw("count(*) as n"))) as Array<{ unit_id: unknown; reason: unknown; n: unknown }>;
-      return rows.map((r) => ({ unitId: unitOf(r.unit_id), reason: num(r.reason), n: num(r.n) }));
+      const rows = await byUnitThen(w, () => certBase().where("c.revoked_at", ">=", w.from).where("c.revoked_at", "<", w.to), certMoved(w), "c.unit_id", ["coalesce(c.revocation_reason, 0)"], [["n", "count(*)"]]);
+      return rows.map((r) => ({ unitId: unitOf(r.unitId), reason: num(r.g0), n: num(r.n) }));
     },
 
     /** Tokens by type and by their state at `to` (the last token_events row before it), per unit on the as-of day. */
     async tokenStates(w: ReportWindow): Promise<TokenStateRow[]> {
-      const unit = "coalesce(mv.from_unit_id, t.unit_id)";
-      const qb = db("tokens as t")
-        .join("token_events as e", "e.token_id", "t.id")
-        .leftJoin(movedBefore("token", w.asOfDay).as("mv"), function () {
-          this.on("mv.object_id", "=", db.raw("cast(t.id as varchar(40))"));
-        })
-        .whereRaw("e.id = (select max(e2.id) from token_events e2 where e2.token_id = t.id and e2.at < ?)", [w.to]);
-      const rows = (await inUnits(qb, unit, w.unitIds)
-        .groupByRaw(`${unit}, t.type, e.to_state`)
-        .select(db.raw(`${unit} as unit_id`), "t.type", db.raw("e.to_state as state"), db.raw("count(*) as n"))) as Array<{ unit_id: unknown; type: string; state: string; n: unknown }>;
-      return rows.map((r) => ({ unitId: unitOf(r.unit_id), type: r.type, state: r.state, n: num(r.n) }));
+      const base = () => db("tokens as t").join("token_events as e", "e.token_id", "t.id").whereRaw("e.id = (select max(e2.id) from token_events e2 where e2.token_id = t.id and e2.at < ?)", [w.to]);
+      const moved = (qb: Knex.QueryBuilder) => qb.join(movedAfter("token", w.asOfDay).as("mv"), function () {
+        this.on("mv.object_id", "=", db.raw("cast(t.id as varchar(40))"));
+      });
+      const rows = await byUnitThen(w, base, moved, "t.unit_id", ["t.type", "e.to_state"], [["n", "count(*)"]]);
+      return rows.map((r) => ({ unitId: unitOf(r.unitId), type: String(r.g0), state: String(r.g1), n: num(r.n) }));
     },
 
     /** Requests completed in [from, to) per filing unit and type. */

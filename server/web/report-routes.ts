@@ -36,7 +36,8 @@ export function sectionView(s: ReportSection, lang: Lang) {
   };
 }
 
-function reportView(report: AnyReport, lang: Lang) {
+/** The page's view of a report: texts in the reader's language, charts as SVG strings. */
+export function reportView(report: AnyReport, lang: Lang) {
   const m = report.meta;
   const charts = "charts" in report
     ? [
