@@ -7,6 +7,7 @@ import helmet from "helmet";
 import type { Config } from "./config/schema";
 import type { Portal } from "./directory/portal";
 import type { Logger } from "./log";
+import type { Operations } from "./ops/operations";
 import type { CrlPublisher } from "./publish/crl-publisher";
 import type { Store } from "./store/store";
 import { apiRouter } from "./api/api-router";
@@ -16,6 +17,7 @@ import { homeRoutes } from "./web/home-routes";
 import { pkiRoutes } from "./web/pki-routes";
 import { createTranslator } from "./web/i18n/i18n";
 import { portalRoutes } from "./web/portal-routes";
+import { operationsRoutes, readinessRoute } from "./web/operations-routes";
 import { viewHelpers } from "./web/view-helpers";
 
 export interface AppDeps {
@@ -26,6 +28,8 @@ export interface AppDeps {
   log: Logger;
   /** Sign-in, scoping and the people-facing pages (server/directory/portal.ts). */
   portal: Portal;
+  /** Freshness dashboard and readiness (server/ops/, issue 7); without it /readyz and /operations are absent. */
+  operations?: Operations;
 }
 
 const VIEWS = join(__dirname, "..", "views");
@@ -53,9 +57,13 @@ export function createApp(deps: AppDeps): Express {
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
+  // Readiness: database, CA keys, CRL fresh; no sign-in, no secrets (server/ops/readiness.ts).
+  if (deps.operations) app.get("/readyz", readinessRoute(deps.operations));
   // The JSON API authenticates with bearer tokens, not cookies: before the pages' session and CSRF handling.
   app.use("/api/v1", apiRouter({ portal: deps.portal, store: deps.store, units: unitSourceFromStore(deps.store.units), log: deps.log, publicUrl: deps.config.publicUrl, attachmentMaxBytes: deps.config.requests.attachmentMaxBytes }));
   app.use(portalRoutes({ portal: deps.portal, config: deps.config }));
+  // After portalRoutes: its request context (session, language, CSRF, shell) has run for this request.
+  if (deps.operations) app.use(operationsRoutes({ portal: deps.portal, operations: deps.operations, amberFraction: deps.config.freshness.amberFraction }));
   app.use(homeRoutes({ store: deps.store, config: deps.config }));
   app.use(notFound());
   app.use(errorHandler(deps.log));

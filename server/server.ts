@@ -32,6 +32,8 @@ import { createNotifier } from "./mail/notifier";
 import { createRequestDigestSource } from "./ra/request-digest";
 import { createMailScheduler, type MailScheduler } from "./mail/mail-scheduler";
 import type { Notifier } from "./mail/notices";
+import { createOperations, type Operations } from "./ops/operations";
+import { createFreshnessAlerts } from "./mail/freshness-alert";
 
 export interface RunningServer {
   url: string;
@@ -43,6 +45,9 @@ export interface RunningServer {
   notifier: Notifier;
   /** The people-facing services (requests, directories, sign-in): tests and tools call them as a signed-in actor would. */
   portal: Portal;
+  /** Freshness dashboard figures and readiness (issue 7); `alerts` runs in the background process only. */
+  operations: Operations;
+  alerts: ReturnType<typeof createFreshnessAlerts> | null;
   http: Server;
   close(): Promise<void>;
 }
@@ -84,6 +89,13 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     log,
     ensureResponder: () => core.hierarchy.ensureResponder("system:scheduler"),
     onResponderRenewed: () => responder.reset(),
+    // The operations history: each CRL build and responder renewal, failures with their message.
+    onEvent: (e) => {
+      const row = e.kind === "crl" ? { kind: e.kind, caId: e.caId, crlNumber: e.ok ? e.crlNumber : null } : { kind: e.kind, caId: null, crlNumber: null };
+      store.operations
+        .recordPublication({ ...row, outcome: e.ok ? "ok" : "failed", error: e.ok ? null : e.error }, clock())
+        .catch((err: Error) => log("error", "publication event not recorded", { error: err.message }));
+    },
   });
   // Only the background process publishes CRLs; the others' revocations reach it through the feed.
   const crlNeeded = (caId: number) => {
@@ -173,7 +185,20 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const resumed = await portal.requestExecutor.resumeStuck();
     if (resumed.length) log("warn", "interrupted request approvals completed", { requests: resumed });
   }
-  const app = createApp({ config, store, publisher, clock, log, portal });
+  // Freshness figures of this process (its OCSP cache and feed); the background process also mails on crossings.
+  const operations = createOperations({
+    config,
+    store,
+    keyRing,
+    ocsp: { cacheStats: () => responder.cacheStats(), feedPosition: () => feed.position() },
+    auditStatus: () => auditMonitor.status(),
+    scoper: portal.scoper,
+    accessAudit: portal.accessAudit,
+    clock,
+  });
+  const alerts = background ? createFreshnessAlerts({ freshness: () => operations.freshness(), store, mailer, config, clock, log }) : null;
+  await alerts?.start();
+  const app = createApp({ config, store, publisher, clock, log, portal, operations });
   const ocsp = createOcspHttpHandler({ responder, clock, log });
   const http = createServer((req, res) => (isOcspPath(req.url) ? ocsp(req, res) : app(req, res)));
   http.keepAliveTimeout = 65_000;
@@ -193,6 +218,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     scheduler,
     notifier,
     portal,
+    operations,
+    alerts,
     http,
     close() {
       closing ??= (async () => {
@@ -207,6 +234,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         await auditCheckpoints.stop();
         await auditMonitor.stop();
         await mailScheduler?.stop();
+        await alerts?.stop();
         await mailer.close();
         await core.close();
       })();

@@ -31,7 +31,8 @@ export type Permission =
   | "holidays.manage"
   | "api_tokens.manage"
   | "reports.view"
-  | "registers.manage";
+  | "registers.manage"
+  | "operations.view";
 
 const ALL: readonly Role[] = ROLES;
 
@@ -67,6 +68,8 @@ export const GRANTS: Readonly<Record<Permission, readonly Role[]>> = {
   // province keep the registers (Decision 25/2020/QĐ-UBND: each agency reports its own).
   "reports.view": ALL,
   "registers.manage": ["admin", "provincial_officer", "agency_focal_point"],
+  // Issue 7. CRL/OCSP freshness, deadlines and publication failures: those who run the CA and those who oversee it.
+  "operations.view": ["admin", "ca_operator", "oversight"],
 };
 
 export function grants(role: Role, permission: Permission): boolean {

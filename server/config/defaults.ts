@@ -52,6 +52,25 @@ export const defaults = {
     expiryReminderDays: [60, 30, 7],
     digestHour: 7,
   },
+  // PostgreSQL pool per process; statement timeout off by default (set it in production, e.g. 30000).
+  database: { poolMin: 0, poolMax: 10, statementTimeoutMs: 0, acquireTimeoutMs: 30_000 },
+  // CRLs are rebuilt hourly with nextUpdate +24 h, the responder renewed at 10 days left,
+  // the audit chain verified every 10 minutes: these thresholds mean "a step was missed".
+  freshness: {
+    checkSeconds: 300,
+    amberFraction: 0.75,
+    crlMaxAgeHours: 2,
+    crlMinHoursToNextUpdate: 12,
+    crlMaxNumberGap: 1,
+    responderMinDaysLeft: 7,
+    ocspCacheMaxAgeHours: 12,
+    ocspCacheMaxFill: 0.95,
+    feedMaxLagSeconds: 5,
+    overdueRequestsMax: 0,
+    dueTodayRequestsMax: 50,
+    publicationFailuresMax: 1,
+    auditMaxAgeMinutes: 30,
+  },
   demo: true,
   workers: 1,
 };

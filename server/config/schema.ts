@@ -99,6 +99,49 @@ export const configSchema = z.object({
     /** Local hour (Asia/Ho_Chi_Minh) of the officers' daily digest. */
     digestHour: z.number().int().min(0).max(23),
   }),
+  /**
+   * PostgreSQL connection pool (ignored for sqlite, which keeps one connection:
+   * one writer at a time). Per process: WORKERS × poolMax must stay below the
+   * server's max_connections.
+   */
+  database: z.object({
+    poolMin: z.number().int().min(0).max(100),
+    poolMax: z.number().int().min(1).max(200),
+    /** Server-side statement_timeout per connection, ms; 0 = none. */
+    statementTimeoutMs: z.number().int().min(0),
+    /** How long a query waits for a free pooled connection before failing, ms. */
+    acquireTimeoutMs: z.number().int().min(100),
+  }),
+  /**
+   * The operators' freshness dashboard (/operations) and its alert e-mail: a
+   * metric is red past its threshold, amber `amberFraction` of the way there.
+   */
+  freshness: z.object({
+    /** How often the background process evaluates the metrics and mails on a crossing. */
+    checkSeconds: z.number().int().min(1).max(3600),
+    amberFraction: z.number().gt(0).lt(1),
+    /** Hours since the CA's newest CRL's thisUpdate. */
+    crlMaxAgeHours: z.number().positive(),
+    /** Hours left before the newest CRL's nextUpdate (RFC 5280 5.1.2.5). */
+    crlMinHoursToNextUpdate: z.number().min(0),
+    /** CRL numbers allocated but never published (failed or running builds). */
+    crlMaxNumberGap: z.number().int().min(0),
+    /** Days left on the delegated OCSP responder certificate. */
+    responderMinDaysLeft: z.number().min(0),
+    /** Age of the oldest pre-signed OCSP response in this process's cache. */
+    ocspCacheMaxAgeHours: z.number().positive(),
+    /** Share of ocsp.cacheMax in use; past it the cache evicts answers still wanted. */
+    ocspCacheMaxFill: z.number().gt(0).max(1),
+    /** Seconds since the oldest revocation this process has not yet seen through the feed. */
+    feedMaxLagSeconds: z.number().positive(),
+    /** Open requests past their working-day deadline (Decree 68/2024), and due today. */
+    overdueRequestsMax: z.number().int().min(0),
+    dueTodayRequestsMax: z.number().int().min(0),
+    /** Failed CRL publications or responder renewals in a row, since the last success. */
+    publicationFailuresMax: z.number().int().min(0),
+    /** Minutes since the audit chain was last verified in the background. */
+    auditMaxAgeMinutes: z.number().positive(),
+  }),
   demo: z.boolean(),
   /** Web processes sharing the port (node:cluster); 1 = a single process. */
   workers: z.coerce.number().int().min(1).max(64),

@@ -129,6 +129,8 @@ export function createOcspResponder(deps: OcspResponderDeps) {
     },
 
     cacheSize: () => cache.size,
+    /** Size, capacity and oldest pre-signed answer of this process's cache (the freshness dashboard). */
+    cacheStats: () => cache.stats(),
   };
 }
 

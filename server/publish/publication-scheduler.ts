@@ -14,7 +14,15 @@ export interface SchedulerDeps {
   onResponderRenewed: () => void;
   clock: () => Date;
   log: (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
+  /** Told of every CRL build and responder renewal, success or failure (the operations history, issue 7). */
+  onEvent?: (e: PublicationOutcome) => void;
 }
+
+export type PublicationOutcome =
+  | { kind: "crl"; caId: number; ok: true; crlNumber: number }
+  | { kind: "crl"; caId: number; ok: false; error: string }
+  | { kind: "responder"; ok: true }
+  | { kind: "responder"; ok: false; error: string };
 
 const ACTOR = "system:scheduler";
 const TICK_MS = 60_000;
@@ -39,9 +47,11 @@ export function createPublicationScheduler(deps: SchedulerDeps) {
       try {
         const r = await publisher.publish(caId, ACTOR);
         log("info", "CRL published", { caId, crlNumber: r.crlNumber, entries: r.entryCount });
+        deps.onEvent?.({ kind: "crl", caId, ok: true, crlNumber: r.crlNumber });
       } catch (e) {
         lastError = { at: clock(), message: (e as Error).message };
         log("error", "CRL publication failed", { caId, error: (e as Error).message });
+        deps.onEvent?.({ kind: "crl", caId, ok: false, error: (e as Error).message });
       } finally {
         building.delete(caId);
         if (dirty.delete(caId) && !stopped) void build(caId);
@@ -53,8 +63,18 @@ export function createPublicationScheduler(deps: SchedulerDeps) {
 
   async function tick(): Promise<void> {
     try {
-      if (await deps.ensureResponder()) {
+      // A failed renewal must not hold back the CRLs below: recorded, logged, tried again next tick.
+      let renewed = false;
+      try {
+        renewed = await deps.ensureResponder();
+      } catch (e) {
+        lastError = { at: clock(), message: (e as Error).message };
+        log("error", "OCSP responder renewal failed", { error: (e as Error).message });
+        deps.onEvent?.({ kind: "responder", ok: false, error: (e as Error).message });
+      }
+      if (renewed) {
         log("info", "OCSP responder certificate renewed");
+        deps.onEvent?.({ kind: "responder", ok: true });
         deps.onResponderRenewed();
       }
       const now = clock().getTime();

@@ -56,6 +56,12 @@ export function createResponseCache(max: number) {
     get size() {
       return entries.size;
     },
+    /** Read-only figures for the operators' dashboard: O(n) over the entries, call it per page view, not per request. */
+    stats(): { size: number; max: number; oldestThisUpdate: Date | null } {
+      let oldest: number | null = null;
+      for (const e of entries.values()) if (oldest === null || e.thisUpdate.getTime() < oldest) oldest = e.thisUpdate.getTime();
+      return { size: entries.size, max, oldestThisUpdate: oldest === null ? null : new Date(oldest) };
+    },
   };
 }
 

@@ -23,6 +23,7 @@ export function createRevocationFeed(deps: RevocationFeedDeps) {
   let gapSince: number | null = null;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
+  let lastPollAt: number | null = null;
 
   async function poll(): Promise<void> {
     const events = await deps.certificates.revocationsAfter(watermark, BATCH);
@@ -51,6 +52,7 @@ export function createRevocationFeed(deps: RevocationFeedDeps) {
     watermark = contiguousTo;
     for (const id of [...seenAbove]) if (id <= watermark) seenAbove.delete(id);
     if (fresh.length) deps.onEvents(fresh);
+    lastPollAt = now();
   }
 
   const tick = () => {
@@ -74,5 +76,7 @@ export function createRevocationFeed(deps: RevocationFeedDeps) {
       await running;
     },
     poll,
+    /** Where the feed stands (the freshness dashboard): ids up to `watermark` and those in `seenAbove` were delivered. */
+    position: (): { watermark: number; seenAbove: number[]; lastPollAt: Date | null } => ({ watermark, seenAbove: [...seenAbove], lastPollAt: lastPollAt === null ? null : new Date(lastPollAt) }),
   };
 }

@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import knexFactory, { Knex } from "knex";
 import pg from "pg";
+import { ImmediateSqliteClient } from "./sqlite-client";
 
 // PostgreSQL returns int8 (COUNT(*), bigint columns) as strings by default; our
 // counts and byte lengths fit easily in a double.
@@ -12,6 +13,8 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
 export interface DatabaseSettings {
   dataDir: string;
   databaseUrl?: string | undefined;
+  /** PostgreSQL pool and timeouts (config.database); built-in defaults when absent. */
+  database?: { poolMin: number; poolMax: number; statementTimeoutMs: number; acquireTimeoutMs: number } | undefined;
 }
 
 export type Dialect = "sqlite" | "postgres";
@@ -22,15 +25,20 @@ export function dialectOf(knex: Knex): Dialect {
 
 export function openDatabase(settings: DatabaseSettings): Knex {
   if (settings.databaseUrl) {
+    const db = settings.database ?? { poolMin: 0, poolMax: 10, statementTimeoutMs: 0, acquireTimeoutMs: 30_000 };
     return knexFactory({
       client: "pg",
-      connection: settings.databaseUrl,
-      pool: { min: 0, max: 10 },
+      // statement_timeout is set by pg on each new connection: a runaway query is
+      // cancelled by the server instead of holding a pooled connection forever.
+      connection: { connectionString: settings.databaseUrl, application_name: "chungthu", ...(db.statementTimeoutMs > 0 ? { statement_timeout: db.statementTimeoutMs } : {}) },
+      pool: { min: db.poolMin, max: Math.max(db.poolMin, db.poolMax) },
+      acquireConnectionTimeout: db.acquireTimeoutMs,
     });
   }
   mkdirSync(settings.dataDir, { recursive: true });
   return knexFactory({
-    client: "sqlite3",
+    // BEGIN IMMEDIATE: a second process's commit waits (busy_timeout) instead of failing SQLITE_BUSY (sqlite-client.ts).
+    client: ImmediateSqliteClient as unknown as string,
     connection: { filename: join(settings.dataDir, "chungthu.sqlite") },
     useNullAsDefault: true,
     pool: {

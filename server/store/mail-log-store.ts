@@ -4,7 +4,7 @@
 import type { Knex } from "knex";
 import { fromDbTime, toDbTime } from "./db-time";
 
-export type MailKind = "request" | "expiry" | "digest";
+export type MailKind = "request" | "expiry" | "digest" | "freshness";
 export type MailStatus = "sending" | "sent" | "failed" | "skipped";
 
 export interface MailLogEntry {

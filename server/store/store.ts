@@ -15,6 +15,7 @@ import { createSubscriberStore, SubscriberStore } from "./subscriber-store";
 import { createHolidayStore, HolidayStore } from "./holiday-store";
 import { createRequestStore, RequestStore } from "./request-store";
 import { ApiTokenStore, createApiTokenStore } from "./api-token-store";
+import { createOperationsStore, type OperationsStore } from "./operations-store";
 import { createTokenStore, TokenStore } from "./token-store";
 import { createUserStore, UserStore } from "./user-store";
 import { createMailLogStore, MailLogStore } from "./mail-log-store";
@@ -57,6 +58,8 @@ export interface Store {
   reports: ReportStore;
   /** The report registers (issue 6): trainings, inspections, incidents, next-year demand. */
   registers: RegisterStores;
+  /** Operations (issue 7): database ping, publication history, freshness alert state. */
+  operations: OperationsStore;
   /** Runs `fn` with a store bound to one database transaction: all or nothing. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Closes the connection pool. */
@@ -91,6 +94,7 @@ function bind(root: Knex, db: Knex | Knex.Transaction): Store {
     orgChanges: withUnitMoveLog(createOrgChangeStore(db), db),
     reports: createReportStore(db),
     registers: createRegisterStores(db),
+    operations: createOperationsStore(db),
     transaction(fn) {
       if ("isTransaction" in db && db.isTransaction) return fn(bind(root, db));
       return root.transaction((trx) => fn(bind(root, trx)));
