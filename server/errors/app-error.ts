@@ -65,7 +65,10 @@ export type ErrorCode =
   | "SUBSCRIBER_DUPLICATE"
   | "PAYLOAD_TOO_LARGE"
   | "REGISTER_INVALID"
-  | "REGISTER_DUPLICATE";
+  | "REGISTER_DUPLICATE"
+  | "CSR_EXTENSION_REFUSED"
+  | "BACKUP_INVALID"
+  | "BACKUP_TARGET_NOT_EMPTY";
 
 export class AppError extends Error {
   readonly code: ErrorCode;

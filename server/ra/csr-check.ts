@@ -4,7 +4,9 @@
 import "reflect-metadata";
 import { createHash, createPublicKey, KeyObject } from "node:crypto";
 import * as x509 from "@peculiar/x509";
+import { DerCursor, DerError, parseDer } from "../asn1/der-reader";
 import { AppError } from "../errors/app-error";
+import { checkRequestedExtensions } from "./csr-extensions";
 
 export const MAX_CSR_BYTES = 64 * 1024;
 
@@ -24,9 +26,44 @@ export function decodeCsr(input: Buffer | string): Buffer {
   if (textForm.includes("-----BEGIN")) {
     const m = /-----BEGIN (NEW )?CERTIFICATE REQUEST-----([A-Za-z0-9+/=\s]+)-----END (NEW )?CERTIFICATE REQUEST-----/.exec(textForm);
     if (!m) throw new AppError("CSR_MALFORMED", "the file is PEM but not a CERTIFICATE REQUEST");
+    // One request per file: a second block (or anything) after END could be read differently by another tool.
+    if (textForm.slice(m.index + m[0].length).trim() !== "") throw new AppError("CSR_MALFORMED", "there is something after the CERTIFICATE REQUEST block (one request per file)");
     return Buffer.from(m[2]!.replace(/\s+/g, ""), "base64");
   }
   return buf;
+}
+
+/**
+ * Strict DER (RFC 2986 4.2 asks for DER) checked by our own reader before any
+ * library sees the bytes: no trailing bytes, no indefinite lengths, nesting at
+ * most 32 deep (a real CSR needs 8), so no input can make a parser recurse.
+ */
+function strictDer(der: Buffer): void {
+  try {
+    const root = parseDer(der);
+    const c = new DerCursor(der, root);
+    const info = c.expect(0x30, "certificationRequestInfo");
+    c.expect(0x30, "signatureAlgorithm");
+    c.expect(0x03, "signature");
+    c.finish("CertificationRequest");
+    checkRequestedExtensions(der, info);
+  } catch (e) {
+    if (e instanceof DerError) throw new AppError("CSR_MALFORMED", `the file is not a DER-encoded PKCS#10 request (${e.message})`);
+    throw e;
+  }
+}
+
+/** RFC 5480 2.1.1: id-ecPublicKey parameters MUST be a namedCurve OID (specifiedCurve and implicitCurve are refused). */
+function ecParametersNamed(spkiDer: Buffer): boolean {
+  try {
+    const root = parseDer(spkiDer);
+    const algorithm = new DerCursor(spkiDer, root).expect(0x30, "algorithm");
+    const a = new DerCursor(spkiDer, algorithm);
+    a.expect(0x06, "algorithm.algorithm");
+    return a.peek()?.identifier === 0x06;
+  } catch {
+    return false;
+  }
 }
 
 export function checkKey(spkiDer: Buffer): CheckedKey {
@@ -46,6 +83,8 @@ export function checkKey(spkiDer: Buffer): CheckedKey {
     return { spkiDer, spkiSha256, keyAlg: `rsa${bits}` as CheckedKey["keyAlg"], keyType: "rsa" };
   }
   if (key.asymmetricKeyType === "ec") {
+    // OpenSSL 3 maps explicit parameters of a known curve back to its name: look at the encoding itself.
+    if (!ecParametersNamed(spkiDer)) throw new AppError("KEY_UNSUPPORTED", "elliptic curve given by explicit parameters is not accepted (RFC 5480: a named curve, P-256 or P-384)");
     if (d.namedCurve === "prime256v1") return { spkiDer, spkiSha256, keyAlg: "p256", keyType: "ec" };
     if (d.namedCurve === "secp384r1") return { spkiDer, spkiSha256, keyAlg: "p384", keyType: "ec" };
     throw new AppError("KEY_UNSUPPORTED", `elliptic curve ${d.namedCurve ?? "(explicit parameters)"} is not accepted (P-256 or P-384)`);
@@ -55,6 +94,7 @@ export function checkKey(spkiDer: Buffer): CheckedKey {
 
 export async function checkCsr(input: Buffer | string): Promise<CheckedKey> {
   const der = decodeCsr(input);
+  strictDer(der);
   let csr: x509.Pkcs10CertificateRequest;
   try {
     csr = new x509.Pkcs10CertificateRequest(new Uint8Array(der));

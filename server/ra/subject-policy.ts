@@ -22,6 +22,29 @@ export interface ValidSubject {
 }
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/;
+
+// Homoglyphs (UTS #39 5.2 "single script"): a name whose letters come from more
+// than one script, e.g. Latin with a Cyrillic "а" (U+0430) or a Greek "ο", could
+// pass for another name on a certificate. Refused, not flagged: Vietnamese names
+// are Latin script, and a name that cannot be told apart must not be signed.
+const SCRIPTS: ReadonlyArray<[string, RegExp]> = [
+  ["Latin", /\p{Script=Latin}/u],
+  ["Cyrillic", /\p{Script=Cyrillic}/u],
+  ["Greek", /\p{Script=Greek}/u],
+  ["Armenian", /\p{Script=Armenian}/u],
+  ["Cherokee", /\p{Script=Cherokee}/u],
+  ["Han", /\p{Script=Han}/u],
+];
+
+/** The scripts of the letters of `s` when there is more than one (else null). */
+export function mixedScripts(s: string): string[] | null {
+  const found = new Set<string>();
+  for (const ch of s) {
+    if (!/\p{L}/u.test(ch)) continue;
+    found.add(SCRIPTS.find(([, re]) => re.test(ch))?.[0] ?? "other");
+  }
+  return found.size > 1 ? [...found] : null;
+}
 const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const DNS = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
@@ -32,6 +55,8 @@ function text(field: string, value: string | undefined, max: number, required: b
   }
   if (CONTROL.test(value)) throw new AppError("SUBJECT_INVALID", `${field} contains control or invisible characters`, { field });
   const v = value.normalize("NFC").trim().replace(/\s+/g, " ");
+  const scripts = mixedScripts(v);
+  if (scripts) throw new AppError("SUBJECT_INVALID", `${field} mixes letters of several scripts (${scripts.join(", ")}): look-alike characters are not accepted`, { field });
   if ([...v].length > max) throw new AppError("SUBJECT_INVALID", `${field} is longer than ${max} characters`, { field });
   return v;
 }
