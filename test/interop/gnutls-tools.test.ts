@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { KeyAlgorithm } from "../../server/ca/signer";
-import { goodLeaves, revokedLeaves, run, runOk, startProfilePki, type Leaf, type ProfilePki } from "./profile-fixture";
+import { goodLeaves, revokedLeaves, run, runOk, sharedProfilePki, type Leaf, type ProfilePki } from "./profile-fixture";
 
 const EKU = { serverAuth: "1.3.6.1.5.5.7.3.1", clientAuth: "1.3.6.1.5.5.7.3.2", emailProtection: "1.3.6.1.5.5.7.3.4" };
 
@@ -14,9 +14,8 @@ for (const caAlg of ["rsa2048", "p384"] as const satisfies readonly KeyAlgorithm
     let pki: ProfilePki;
 
     before(async function () {
-      pki = await startProfilePki(caAlg);
+      pki = await sharedProfilePki(caAlg);
     });
-    after(async () => pki?.close());
 
     /** leaf → issuing → root in one PEM file, the order --verify-chain wants (RFC 5246 7.4.2). */
     const chainOf = (leaf: Leaf) => {

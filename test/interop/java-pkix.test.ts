@@ -3,7 +3,7 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { makeTempDir } from "../support/tmp";
-import { goodLeaves, revokedLeaves, runOk, startProfilePki, type LeafName, type ProfilePki } from "./profile-fixture";
+import { goodLeaves, revokedLeaves, runOk, sharedProfilePki, type LeafName, type ProfilePki } from "./profile-fixture";
 
 const SOURCE = join(__dirname, "java", "PkixCheck.java");
 
@@ -33,9 +33,8 @@ describe("interop: Java PKIX CertPathValidator (OCSP and CRL)", function () {
   let classes: string;
 
   before(async function () {
-    [pki, classes] = await Promise.all([startProfilePki(), compile()]);
+    [pki, classes] = await Promise.all([sharedProfilePki(), compile()]);
   });
-  after(async () => pki?.close());
 
   /** Runs PkixCheck over every leaf; returns the verdicts by leaf name, and stderr. */
   async function check(mode: "none" | "ocsp" | "crl", extra: string[] = [], jvm: string[] = []): Promise<{ verdicts: Record<LeafName, Verdict>; stderr: string }> {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { KeyAlgorithm } from "../../server/ca/signer";
 import { opensslOk } from "../support/openssl";
 import { makeTempDir, removeTempDir } from "../support/tmp";
-import { asn1Tree, startProfilePki, type Asn1, type ProfilePki } from "./profile-fixture";
+import { asn1Tree, sharedProfilePki, type Asn1, type ProfilePki } from "./profile-fixture";
 import { CERT_RULES, certOf, crlOf, ocspOf, RESPONSE_RULES, type Cert, type Crl, type Ocsp, type Rule } from "./lint-rules-table";
 
 /** Every applicable rule over every artefact: "rule (section) — artefact: problem" lines. */
@@ -30,7 +30,7 @@ for (const caAlg of ["rsa2048", "p384"] as const satisfies readonly KeyAlgorithm
     let responses: Array<Crl | Ocsp>;
 
     before(async function () {
-      pki = await startProfilePki(caAlg);
+      pki = await sharedProfilePki(caAlg);
       const root = certOf("root CA", "root", pki.root.der, null);
       const issuing = certOf("issuing CA", "issuing", pki.issuing.der, root);
       certs = [root, issuing, ...Object.values(pki.leaves).map((l) => certOf(`${l.name} (${l.profile}, ${l.key})`, l.profile, l.der, issuing))];
@@ -46,7 +46,6 @@ for (const caAlg of ["rsa2048", "p384"] as const satisfies readonly KeyAlgorithm
         if (!certs.some((c) => c.der.equals(ocsp.responder.der))) certs.push(ocsp.responder);
       }
     });
-    after(async () => pki?.close());
 
     it("has every artefact: 2 CAs, the responder, 6 leaves, 2 CRLs, 3 OCSP answers", () => {
       assert.deepEqual(certs.map((c) => c.role).sort(), ["device", "device", "individual", "individual", "individual", "issuing", "ocsp", "organization", "root"]);

@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeTempDir, removeTempDir } from "../support/tmp";
-import { goodLeaves, revokedLeaves, run, runOk, startProfilePki, type Leaf, type ProfilePki } from "./profile-fixture";
+import { goodLeaves, revokedLeaves, run, runOk, sharedProfilePki, type Leaf, type ProfilePki } from "./profile-fixture";
 
 /** vfychain -u values (certificateUsage bits, see `vfychain -h`). */
 const USAGE = { sslClient: "0", sslServer: "1", emailSigner: "4" } as const;
@@ -21,7 +21,7 @@ describe("interop: NSS certutil, vfychain and crlutil", function () {
   let db: string;
 
   before(async function () {
-    pki = await startProfilePki();
+    pki = await sharedProfilePki();
     nssDir = makeTempDir("chungthu-nss-");
     db = `sql:${nssDir}`;
     await runOk("certutil", ["-N", "--empty-password", "-d", db]);
@@ -30,9 +30,8 @@ describe("interop: NSS certutil, vfychain and crlutil", function () {
     await runOk("certutil", ["-A", "-d", db, "-n", "chungthu test root", "-t", "CT,C,", "-a", "-i", pki.root.pemPath]);
     await runOk("certutil", ["-A", "-d", db, "-n", "chungthu test issuing", "-t", ",,", "-a", "-i", pki.issuing.pemPath]);
   });
-  after(async () => {
+  after(() => {
     if (nssDir) removeTempDir(nssDir);
-    await pki?.close();
   });
 
   const vfychain = (leaf: Leaf, usage: string, revocation: string[] = []) => run("vfychain", ["-v", "-pp", "-d", db, "-u", usage, ...revocation, "-a", leaf.pemPath]);

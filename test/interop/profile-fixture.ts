@@ -160,6 +160,31 @@ export async function startProfilePki(caAlg: KeyAlgorithm = "rsa2048"): Promise<
   }
 }
 
+const shared = new Map<KeyAlgorithm, Promise<ProfilePki>>();
+
+/**
+ * One fixture per CA algorithm for the whole mocha run. The interop files only read it (verify,
+ * ask OCSP, fetch the CRL), so they share it rather than start the service once each; it is closed
+ * by the root-level after() below. A failed start fails every user with the same error.
+ */
+export function sharedProfilePki(caAlg: KeyAlgorithm = "rsa2048"): Promise<ProfilePki> {
+  let p = shared.get(caAlg);
+  if (!p) {
+    p = startProfilePki(caAlg);
+    shared.set(caAlg, p);
+  }
+  return p;
+}
+
+// Registered at load time, outside any describe, so mocha runs it once after the whole run.
+if (typeof after === "function") {
+  after(async () => {
+    const started = [...shared.values()];
+    shared.clear();
+    for (const p of started) await (await p.catch(() => null))?.close();
+  });
+}
+
 export interface RunResult {
   status: number;
   stdout: string;
