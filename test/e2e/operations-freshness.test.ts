@@ -1,11 +1,16 @@
 // The operations dashboard and its alert e-mail, over real HTTP and real SMTP,
-// on both databases, with a clock the test moves: a fresh system is green; a
+// on both databases, with a clock the test moves: a fresh system is green; the
+// OCSP cache and revocation feed of the serving process are shown; a
 // CRL past its nextUpdate turns red on the page and mails each admin and CA
 // operator exactly once per metric (oversight reads the page but gets no mail);
 // publishing turns it green again with one recovery mail; failed CRL builds are
 // recorded with their error and counted; other roles get 403 (audited).
 import { strict as assert } from "node:assert";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pem } from "../../server/ca/pki-files";
+import { makeCsr } from "../support/csr";
+import { opensslAsync } from "../support/openssl-async";
 import { forEachDatabase } from "../support/databases";
 import { eventually, startTestServer, testConfig, type TestServer } from "../support/app";
 import { addUnit, PASSWORD } from "../support/access-fixture";
@@ -99,6 +104,35 @@ forEachDatabase("operations freshness", (db) => {
     const denials = await server.core.store.auditQueries.list({ actionPrefix: "operations.view", outcome: "refused", limit: 10 });
     assert.equal(denials.rows.length, 1);
     assert.equal(smtp.messages.length, 0, "nothing to alert about");
+  });
+
+  it("shows this process's OCSP cache filling and its revocation feed catching up with the database", async function () {
+    this.timeout(30_000);
+    const issued = await server.core.issuance.issue({ csr: makeCsr(db.dataDir, "p256").pem, profile: "individual", commonName: "Đỗ Thị Lan", actor: "test" });
+    const certPath = join(db.dataDir, "lan.pem");
+    writeFileSync(certPath, pem("CERTIFICATE", issued.certDer));
+    const pki = join(db.dataDir, "pki");
+    const ask = await opensslAsync(["ocsp", "-issuer", join(pki, "issuing.crt.pem"), "-cert", certPath, "-CAfile", join(pki, "chain.pem"), "-url", `${server.url}/ocsp`, "-no_nonce"]);
+    assert.match(ask.stdout, /: good/);
+    await server.core.revocation.revoke({ serial: issued.serial, reason: "keyCompromise", actor: "test" });
+    const html = await eventually(
+      async () => {
+        const p = await page("operator");
+        const feed = /data-feed-seen="(\d+)" data-feed-max="(\d+)"/.exec(p.text);
+        return feed && feed[1] === "1" && feed[2] === "1" ? p.text : null;
+      },
+      5_000,
+      "the feed to reach revocation #1",
+    );
+    // The revocation dropped the certificate's pre-signed answer; the cache row is shown either way.
+    assert.match(html, /data-cache-size="\d+"/);
+    assert.equal(row(html, "ocsp.feedLag")?.level, "green");
+    assert.equal(row(html, "ocsp.cacheFill")?.level, "green");
+    const again = await opensslAsync(["ocsp", "-issuer", join(pki, "issuing.crt.pem"), "-cert", certPath, "-CAfile", join(pki, "chain.pem"), "-url", `${server.url}/ocsp`, "-no_nonce"]);
+    assert.match(again.stdout, /: revoked/);
+    const cached = await page("operator");
+    assert.match(cached.text, /data-cache-size="1"/, "the revoked answer is pre-signed and cached");
+    assert.equal(row(cached.text, "ocsp.cacheAge")?.level, "green");
   });
 
   it("a CRL past nextUpdate is red and mails each admin and CA operator once; publishing brings it back green with one recovery mail", async function () {
