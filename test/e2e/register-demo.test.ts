@@ -19,11 +19,15 @@ import { createRegisters } from "../../server/reports/registers/registers";
 
 forEachDatabase("register demo data", (db) => {
   let server: TestServer;
+  let first: Awaited<ReturnType<typeof seedDemoRegisters>>;
+  // As if today were 1 October 2026: the incident of 15 October 2026 has not happened yet.
+  const clock = () => new Date("2026-10-01T03:00:00Z");
 
   before(async function () {
     this.timeout(60_000);
     server = await startTestServer(db);
     await seedDemoProvince({ store: server.core.store, clock: () => new Date() });
+    first = await seedDemoRegisters({ store: server.core.store, clock });
   });
 
   after(async () => {
@@ -32,9 +36,6 @@ forEachDatabase("register demo data", (db) => {
 
   it("seeds the demo registers once, skipping days after today", async () => {
     const { store } = server.core;
-    // As if today were 1 October 2026: the incident of 15 October 2026 has not happened yet.
-    const clock = () => new Date("2026-10-01T03:00:00Z");
-    const first = await seedDemoRegisters({ store, clock });
     assert.equal(first.seeded, true);
     assert.deepEqual(first.counts, { trainings: 5, inspections: 5, incidents: 5, demand: 24 });
     const again = await seedDemoRegisters({ store, clock });
@@ -57,7 +58,6 @@ forEachDatabase("register demo data", (db) => {
 
   it("scopes the registers on the tree as it stood on each record's date", async () => {
     const { store } = server.core;
-    const clock = () => new Date("2026-10-01T03:00:00Z");
     const units = unitSourceFromStore(store.units);
     const registers = createRegisters({ store, units, scoper: createScoper(units), accessAudit: createAccessAudit({ store, clock }), clock });
     const id = async (code: string) => (await store.units.findByCode(code))!.id;
