@@ -1,12 +1,14 @@
 // Every migration in db/migrations, up, all the way down, and up again, on a
 // fresh sqlite file and a fresh PostgreSQL database: each `down` undoes its `up`
 // (no table, column or index left behind that the next `up` would trip on), and
-// the schema after the second `up` is the schema after the first.
+// the schema after the second `up` is the schema after the first. And the
+// connection settings of config.database reach the database.
 import { strict as assert } from "node:assert";
 import { readdirSync } from "node:fs";
 import knexFactory, { type Knex } from "knex";
 import { forEachDatabase } from "../support/databases";
 import { MIGRATIONS_DIR, migrateLatest } from "../../server/store/migrate";
+import { openDatabase } from "../../server/store/connection";
 
 const MIGRATION_FILES = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{14}_.+\.ts$/.test(f));
 
@@ -64,5 +66,26 @@ forEachDatabase("migrations roundtrip", (db) => {
     const again = await migrateLatest(knex);
     assert.equal(again.length, MIGRATION_FILES.length);
     assert.deepEqual(await schemaOf(knex, db.kind), first, "the same schema the second time");
+  });
+
+  it("opens connections as config.database says: PostgreSQL pool, statement_timeout and name; sqlite one WAL connection", async function () {
+    this.timeout(30_000);
+    const conn = openDatabase({ dataDir: db.dataDir, databaseUrl: db.databaseUrl, database: { poolMin: 0, poolMax: 3, statementTimeoutMs: 300, acquireTimeoutMs: 5_000 } });
+    try {
+      if (db.kind === "sqlite") {
+        const mode = (await conn.raw("pragma journal_mode")) as Array<{ journal_mode: string }>;
+        assert.equal(mode[0]!.journal_mode, "wal");
+        assert.equal(conn.client.pool.max, 1, "one writer: sqlite keeps a single connection whatever the pool settings");
+        return;
+      }
+      assert.equal(conn.client.pool.max, 3);
+      const shown = (await conn.raw("select current_setting('statement_timeout') as t, current_setting('application_name') as a")) as { rows: Array<{ t: string; a: string }> };
+      assert.deepEqual(shown.rows[0], { t: "300ms", a: "chungthu" });
+      // The server cancels a statement running past the timeout; the connection stays usable.
+      await assert.rejects(conn.raw("select pg_sleep(2)"), /statement timeout/);
+      assert.equal(((await conn.raw("select 1 as one")) as { rows: Array<{ one: number }> }).rows[0]!.one, 1);
+    } finally {
+      await conn.destroy();
+    }
   });
 });
