@@ -294,6 +294,53 @@ export const CERT_RULES: Array<Rule<Cert>> = [
       return [...out, ...is(!!aki, "authorityKeyIdentifier missing"), ...is(!aki || akiKeyId(aki) === ski(c.issuer), "authorityKeyIdentifier ≠ issuer's subjectKeyIdentifier"), ...is(!aki?.critical, "authorityKeyIdentifier critical")];
     },
   },
+  {
+    rule: "subject attributes within the X.520 upper bounds (CN, O, OU 64; L 128; e-mail 255 characters)",
+    section: "5280 A.1",
+    check: (c) => {
+      const ub: Record<string, number> = { commonName: 64, organizationName: 64, organizationalUnitName: 64, localityName: 128, emailAddress: 255 };
+      return c.f.subject.children.flatMap((r) => r.children).flatMap((a) => {
+        const [type, value] = a.children as [Asn1, Asn1];
+        const n = [...value.content.toString("utf8")].length;
+        return ub[type.value] !== undefined && n > ub[type.value]! ? [`${type.value} has ${n} characters (max ${ub[type.value]})`] : [];
+      });
+    },
+  },
+  {
+    rule: "subjectAltName not critical under a non-empty subject; rfc822Name and dNSName well formed",
+    section: "5280 4.2.1.6",
+    check: (c) => {
+      const san = c.ext.get("X509v3 Subject Alternative Name");
+      if (!san) return [];
+      const names = san.value.children.map((g) => ({ tag: g.tag, text: g.content.toString("latin1") }));
+      return [
+        ...is(!san.critical || c.f.subject.children.length === 0, "subjectAltName critical under a non-empty subject"),
+        ...names.filter((n) => n.tag === "cont [ 1 ]" && !/^[^@\s]+@[a-z0-9.-]+$/i.test(n.text)).map((n) => `rfc822Name ${n.text}`),
+        // Preferred name syntax (RFC 1034 3.5 as RFC 5280 4.2.1.6 requires): lower-case LDH labels, no trailing dot.
+        ...names.filter((n) => n.tag === "cont [ 2 ]" && !/^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/.test(n.text)).map((n) => `dNSName ${n.text}`),
+      ];
+    },
+  },
+  {
+    rule: "public key: RSA of at least 2048 bits with e = 65537, or EC on the named curve P-256 or P-384",
+    section: "5280 4.1.2.7, 3279 2.3.1, 5480 2.1.1",
+    check: (c) => {
+      const [alg, key] = c.f.spki.children as [Asn1, Asn1];
+      if (keyType(c) === "ec") return is(alg.children[1]?.tag === "OBJECT" && ["prime256v1", "secp384r1"].includes(alg.children[1].value), `EC parameters ${alg.children[1]?.tag} ${alg.children[1]?.value}`);
+      const [n, e] = asn1Tree(key.content.subarray(1)).children as [Asn1, Asn1];
+      const bitsOfN = (n.content.length - (n.content[0] === 0 ? 1 : 0)) * 8;
+      return [...is(bitsOfN >= 2048, `RSA modulus of ${bitsOfN} bits`), ...is(e.value === "010001", `RSA exponent ${e.value}`), ...is(alg.children[1]?.tag === "NULL", "rsaEncryption without NULL parameters")];
+    },
+  },
+  {
+    rule: "a certificate does not outlive its issuer",
+    section: "5280 4.1.2.5, 6.1.3",
+    check: (c) => {
+      if (!c.issuer || c.issuer === c) return [];
+      return is(timeOf(c.f.validity.children[1]!) <= timeOf(c.issuer.f.validity.children[1]!), `notAfter ${c.f.validity.children[1]!.value} after the issuer's ${c.issuer.f.validity.children[1]!.value}`);
+    },
+  },
+  { rule: "serial numbers carry at least 64 random bits (at least 8 octets)", section: "CA/B BR 7.1", check: (c) => is(c.f.serial.content.length >= 8, `serial of ${c.f.serial.content.length} octets`) },
   { rule: "no extension appears twice", section: "5280 4.2", check: (c) => is(new Set(c.extOrder).size === c.extOrder.length, `duplicate extension in ${c.extOrder.join(", ")}`) },
   {
     rule: "subscriber certificates carry the profile's policy, a CRL DP and AIA (OCSP, caIssuers) over http",
