@@ -29,6 +29,7 @@ export interface FreshnessProbeDeps {
 }
 
 export interface CaCrlView {
+  id: number;
   slug: string;
   kind: string;
   crlNumber: number | null;
@@ -58,7 +59,7 @@ export function createFreshnessProbe(deps: FreshnessProbeDeps) {
 
   async function crlMetrics(ca: CaRecord, now: Date, out: Metric[], views: CaCrlView[]): Promise<void> {
     const latest = await store.crls.latest(ca.id);
-    views.push({ slug: ca.slug, kind: ca.kind, crlNumber: latest?.crlNumber ?? null, allocated: ca.crlNumber, published: ca.publishedCrlNumber, thisUpdate: latest?.thisUpdate ?? null, nextUpdate: latest?.nextUpdate ?? null, entries: latest?.entryCount ?? null });
+    views.push({ id: ca.id, slug: ca.slug, kind: ca.kind, crlNumber: latest?.crlNumber ?? null, allocated: ca.crlNumber, published: ca.publishedCrlNumber, thisUpdate: latest?.thisUpdate ?? null, nextUpdate: latest?.nextUpdate ?? null, entries: latest?.entryCount ?? null });
     const none = latest ? undefined : { level: "red" as const, note: "noCrl" };
     // RFC 5280 5.1.2.5: past nextUpdate a relying party may treat the CRL as unusable.
     const past = latest && latest.nextUpdate.getTime() <= now.getTime() ? { level: "red" as const, note: "pastNextUpdate" } : undefined;

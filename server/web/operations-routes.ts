@@ -25,6 +25,7 @@ export function operationsRoutes(deps: { portal: Portal; operations: Operations;
   r.get("/operations", requireSignIn(), async (req, res) => {
     const report = await deps.operations.dashboard(callOf(req));
     const lang = stateOf(req).lang;
+    const slugs = new Map(report.cas.map((c) => [c.id, c.slug]));
     res.set("Cache-Control", "no-store");
     res.render("operations/dashboard", {
       titleKey: "operations.title",
@@ -34,7 +35,12 @@ export function operationsRoutes(deps: { portal: Portal; operations: Operations;
       report,
       overallText: t.t(lang, `operations.level.${report.level}`),
       metrics: report.metrics.map((m) => ({ ...m, hasValue: m.value !== null, text: metricText(t, lang, m) })),
-      publications: report.publications.map((p) => ({ ...p, kindText: t.t(lang, `operations.kind.${p.kind}`), outcomeText: t.t(lang, `operations.outcome.${p.outcome}`) })),
+      publications: report.publications.map((p) => ({
+        ...p,
+        kindText: t.t(lang, `operations.kind.${p.kind}`) + (p.caId === null ? "" : ` (${slugs.get(p.caId) ?? `#${p.caId}`})`),
+        outcomeText: t.t(lang, `operations.outcome.${p.outcome}`),
+      })),
+      today: report.requests.today.split("-").reverse().join("/"),
       auditBroken: report.audit.intact === false,
     });
   });
