@@ -4,19 +4,19 @@
 // through the PKI core (request-execution.ts). Every step is a conditional state
 // change recorded with who, when and why, in one transaction with its audit
 // entry; every refusal is audited. Scope is enforced here, not in the pages.
-import { createHash } from "node:crypto";
 import type { AccessAudit } from "../access/access-audit";
-import { auditActor, auditRole, type Actor, type CallContext } from "../access/actor";
-import type { Permission } from "../access/roles";
+import { auditActor, auditRole, type CallContext } from "../access/actor";
 import { inScope, type Scope, type Scoper } from "../access/scope";
 import type { Config } from "../config/schema";
-import { vietnamDay } from "../directory/unit-source";
 import { AppError, isAppError } from "../errors/app-error";
-import type { AttachmentMeta, RequestRecord } from "../store/request-store";
+import type { RequestRecord } from "../store/request-store";
 import type { Store } from "../store/store";
 import type { RequestExecutor } from "./request-execution";
 import type { DeadlinePort, NoticeSink, RequestNoticeOut } from "./request-ports";
 import { referenceOf } from "./request-ports";
+import { createRequestAccess } from "./request-access";
+import { createRequestAttachments } from "./request-attachments";
+import { createRequestReads } from "./request-reads";
 import { checkRequestCsr, resolveRequest } from "./request-resolve";
 import { canTransition, isEditable, permissionsFor, TRANSITIONS, type RequestAction, type RequestState } from "./request-states";
 import { issuesCertificate, isRequestType, type RequestType } from "./request-types";
@@ -43,70 +43,13 @@ export interface NewRequest {
   idempotencyKey?: string | undefined;
 }
 
-export interface NewAttachment {
-  kind: "signed_form" | "other";
-  filename: string;
-  contentType: string;
-  content: Buffer;
-}
-
-/** Actions a page may offer besides the transitions. */
-export type RequestPageAction = RequestAction | "edit" | "attach";
-
-const PDF_MAGIC = Buffer.from("%PDF-");
+export type { NewAttachment } from "./request-attachments";
+export type { RequestPageAction } from "./request-reads";
 
 export function createRequestService(deps: RequestServiceDeps) {
-  const { store, scoper, clock } = deps;
-
-  const now = () => new Date(Math.floor(clock().getTime() / 1000) * 1000);
-  const userIdOf = (a: Actor) => (a.userId > 0 ? a.userId : null);
-
-  async function scopeOf(actor: Actor, permission: Permission): Promise<Scope | null> {
-    return scoper.may(actor, permission) ? scoper.scopeFor(actor, clock(), permission) : null;
-  }
-
-  async function refuse(ctx: CallContext, action: string, e: AppError, objectId: string | null): Promise<never> {
-    await store.audit.append(
-      {
-        actor: auditActor(ctx.actor),
-        ...auditRole(ctx.actor),
-        action: `request.${action}`,
-        objectType: "request",
-        objectId,
-        outcome: "refused",
-        requestId: ctx.requestId,
-        details: { code: e.code, message: e.message.slice(0, 500) },
-      },
-      clock(),
-    );
-    throw e;
-  }
-
-  /** The request, if the actor may see it at all; NOT_FOUND (audited when it exists) otherwise. */
-  async function visible(ctx: CallContext, id: number, action: string): Promise<RequestRecord> {
-    const r = await store.requests.findById(id);
-    const scope = await scopeOf(ctx.actor, "requests.view");
-    if (!r || !scope || !inScope(scope, r.unitId)) {
-      if (r) await deps.accessAudit.denied({ actor: ctx.actor, requestId: ctx.requestId, action: `request.${action}`, objectType: "request", objectId: String(id), reason: "out_of_scope" });
-      throw new AppError("REQUEST_NOT_FOUND", `Không có hồ sơ ${referenceOf(id)}`);
-    }
-    return r;
-  }
-
-  /** FORBIDDEN (audited) unless the actor holds `permission` on the request's unit. */
-  async function requirePermission(ctx: CallContext, r: RequestRecord, permissions: Permission[], action: string): Promise<void> {
-    for (const p of permissions) {
-      const scope = await scopeOf(ctx.actor, p);
-      if (scope && inScope(scope, r.unitId)) return;
-    }
-    await deps.accessAudit.denied({ actor: ctx.actor, requestId: ctx.requestId, action: `request.${action}`, objectType: "request", objectId: String(r.id), reason: "forbidden", details: { permissions } });
-    throw new AppError("FORBIDDEN", "Bạn không có quyền thực hiện thao tác này trên hồ sơ này");
-  }
-
-  function isDelegated(type: RequestType): boolean {
-    // The lost-token record (Mẫu 09) is confirmed by the province: its revocation already happened.
-    return type === "token_lost" || deps.config.requests.delegatedToProvince.includes(type);
-  }
+  const { store, clock } = deps;
+  const access = createRequestAccess(deps);
+  const { now, userIdOf, scopeOf, refuse, visible, requirePermission, isDelegated } = access;
 
   async function step(
     ctx: CallContext,
@@ -320,35 +263,6 @@ export function createRequestService(deps: RequestServiceDeps) {
       return (await store.requests.findById(id))!;
     },
 
-    /** Attaches the scanned signed form (PDF only, size-limited) or another PDF. */
-    async attach(ctx: CallContext, id: number, file: NewAttachment): Promise<AttachmentMeta> {
-      const r = await visible(ctx, id, "attach");
-      await requirePermission(ctx, r, ["requests.file"], "attach");
-      if (!isEditable(r.state)) return refuse(ctx, "attach", new AppError("REQUEST_STATE_INVALID", "Chỉ bổ sung tệp cho hồ sơ nháp hoặc hồ sơ bị trả lại"), String(id));
-      const max = deps.config.requests.attachmentMaxBytes;
-      if (file.content.length === 0) return refuse(ctx, "attach", new AppError("ATTACHMENT_INVALID", "Tệp đính kèm rỗng"), String(id));
-      if (file.content.length > max) return refuse(ctx, "attach", new AppError("ATTACHMENT_TOO_LARGE", `Tệp lớn hơn ${Math.floor(max / 1024 / 1024)} MB`), String(id));
-      // Type by content, not by the name or the browser's claim: a PDF starts with "%PDF-" (ISO 32000-1 7.5.2).
-      if (!file.content.subarray(0, 5).equals(PDF_MAGIC)) return refuse(ctx, "attach", new AppError("ATTACHMENT_INVALID", "Chỉ nhận tệp PDF (bản scan mẫu đơn đã ký)"), String(id));
-      const filename = file.filename.normalize("NFC").replace(/[\\/\u0000-\u001f]/g, "_").slice(0, 200) || "tep.pdf";
-      const at = now();
-      const sha256 = createHash("sha256").update(file.content).digest("hex");
-      const attId = await store.transaction(async (tx) => {
-        const aid = await tx.requests.addAttachment({ requestId: id, kind: file.kind, filename, contentType: "application/pdf", content: file.content, sha256, uploadedBy: auditActor(ctx.actor), at });
-        await tx.requests.appendEvent({ requestId: id, action: "attach", fromState: r.state, toState: r.state, actor: auditActor(ctx.actor), userId: userIdOf(ctx.actor), role: auditRole(ctx.actor).role, reason: filename, at });
-        await tx.audit.append({ actor: auditActor(ctx.actor), ...auditRole(ctx.actor), action: "request.attach", objectType: "request", objectId: String(id), outcome: "ok", requestId: ctx.requestId, details: { kind: file.kind, filename, size: file.content.length, sha256 } }, at);
-        return aid;
-      });
-      return (await store.requests.attachments(id)).find((a) => a.id === attId)!;
-    },
-
-    async attachment(ctx: CallContext, id: number, attachmentId: number) {
-      await visible(ctx, id, "attachment");
-      const a = await store.requests.attachmentContent(id, attachmentId);
-      if (!a) throw new AppError("NOT_FOUND", "Không có tệp đính kèm này");
-      return a;
-    },
-
     /**
      * One step of the workflow. Concurrent steps on one request: exactly one
      * wins (conditional UPDATE); the others get REQUEST_STATE_INVALID.
@@ -390,69 +304,8 @@ export function createRequestService(deps: RequestServiceDeps) {
       }
     },
 
-    /** The request page: the request, its history, files, what this actor may do now. */
-    async get(ctx: CallContext, id: number) {
-      const r = await visible(ctx, id, "view");
-      const [events, attachments] = await Promise.all([store.requests.events(id), store.requests.attachments(id)]);
-      const actions: RequestPageAction[] = [];
-      for (const a of Object.keys(TRANSITIONS) as RequestAction[]) {
-        if (!canTransition(a, r.state)) continue;
-        if (a === "complete" && !isDelegated(r.type)) continue;
-        if (a === "forward" && r.type === "token_lost") continue;
-        for (const p of permissionsFor(a, r.state)) {
-          const scope = await scopeOf(ctx.actor, p);
-          if (scope && inScope(scope, r.unitId)) {
-            actions.push(a);
-            break;
-          }
-        }
-      }
-      if (isEditable(r.state) && actions.includes("submit")) actions.push("edit", "attach");
-      return { request: r, reference: referenceOf(r.id), events, attachments, actions, delegated: isDelegated(r.type), today: vietnamDay(clock()) };
-    },
-
-    /** The scoped list with state, type and deadline filters. */
-    async list(ctx: CallContext, f: { states?: RequestState[]; types?: RequestType[]; due?: "overdue" | "due_today"; text?: string; sort?: "due" | "newest"; page?: number; unitIds?: number[] }) {
-      const scope = await scopeOf(ctx.actor, "requests.view");
-      if (!scope) {
-        await deps.accessAudit.denied({ actor: ctx.actor, requestId: ctx.requestId, action: "request.list", reason: "forbidden" });
-        throw new AppError("FORBIDDEN", "Bạn không có quyền xem hồ sơ");
-      }
-      const units = f.unitIds ? (scope.all ? { all: false as const, unitIds: f.unitIds } : { all: false as const, unitIds: f.unitIds.filter((u) => scope.unitIds.includes(u)) }) : scope;
-      const limit = 50;
-      const page = Math.max(1, f.page ?? 1);
-      const result = await store.requests.list({ units, states: f.states, types: f.types, due: f.due, today: vietnamDay(clock()), text: f.text, sort: f.sort ?? "due", limit, offset: (page - 1) * limit });
-      return { ...result, page, today: vietnamDay(clock()) };
-    },
-
-    /** What waits for this actor (the dashboard panel, the digest). */
-    async waitingFor(actor: Actor) {
-      const today = vietnamDay(clock());
-      const out: { toCheck: number; toApprove: number; returned: number; drafts: number; overdue: number; dueToday: number } = { toCheck: 0, toApprove: 0, returned: 0, drafts: 0, overdue: 0, dueToday: 0 };
-      const check = await scopeOf(actor, "requests.check");
-      if (check) {
-        const c = await store.requests.counts(check, today);
-        out.toCheck = c.byState.submitted ?? 0;
-        out.overdue = Math.max(out.overdue, c.overdue);
-        out.dueToday = Math.max(out.dueToday, c.dueToday);
-      }
-      const approve = await scopeOf(actor, "requests.approve");
-      if (approve) {
-        const c = await store.requests.counts(approve, today);
-        out.toApprove = c.byState.forwarded ?? 0;
-        out.overdue = Math.max(out.overdue, c.overdue);
-        out.dueToday = Math.max(out.dueToday, c.dueToday);
-      }
-      const file = await scopeOf(actor, "requests.file");
-      if (file) {
-        const c = await store.requests.counts(file, today);
-        out.returned = c.byState.returned ?? 0;
-        out.drafts = c.byState.draft ?? 0;
-        out.overdue = Math.max(out.overdue, c.overdue);
-        out.dueToday = Math.max(out.dueToday, c.dueToday);
-      }
-      return out;
-    },
+    ...createRequestAttachments({ ...deps, access }),
+    ...createRequestReads({ ...deps, access }),
   };
 }
 

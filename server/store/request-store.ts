@@ -7,6 +7,7 @@ import type { RequestState } from "../ra/request-states";
 import type { RequestType } from "../ra/request-types";
 import { fromDbTime, optionalDbTime, toDbTime } from "./db-time";
 import { whereInUnits, type UnitFilter } from "./unit-scope-sql";
+import { createAttachmentSql } from "./request-attachment-sql";
 
 export interface RequestInsert {
   type: RequestType;
@@ -325,33 +326,7 @@ export function createRequestStore(db: Knex | Knex.Transaction): RequestStore {
       }>;
       return rows.map((r) => ({ id: Number(r.id), action: r.action, fromState: r.from_state, toState: r.to_state, actor: r.actor, userId: num(r.user_id), role: r.role, reason: r.reason, at: fromDbTime(r.at) }));
     },
-    async addAttachment(a) {
-      const [row] = (await db("request_attachments")
-        .insert({
-          request_id: a.requestId,
-          kind: a.kind,
-          filename: a.filename.slice(0, 255),
-          content_type: a.contentType,
-          size: a.content.length,
-          sha256: a.sha256,
-          content: a.content,
-          uploaded_by: a.uploadedBy.slice(0, 128),
-          uploaded_at: toDbTime(a.at),
-        })
-        .returning("id")) as Array<{ id: number } | number>;
-      return Number(typeof row === "object" ? row.id : row);
-    },
-    async attachments(requestId) {
-      const rows = (await db("request_attachments")
-        .where({ request_id: requestId })
-        .orderBy("id")
-        .select("id", "request_id", "kind", "filename", "content_type", "size", "sha256", "uploaded_by", "uploaded_at")) as AttachmentRow[];
-      return rows.map(toMeta);
-    },
-    async attachmentContent(requestId, attachmentId) {
-      const row = (await db("request_attachments").where({ id: attachmentId, request_id: requestId }).first()) as (AttachmentRow & { content: Buffer }) | undefined;
-      return row ? { meta: toMeta(row), content: Buffer.from(row.content) } : null;
-    },
+    ...createAttachmentSql(db),
     async openForTarget(serial, types) {
       const rows = (await select().where({ target_serial: serial }).whereIn("type", [...types]).whereIn("state", ["draft", ...OPEN])) as Row[];
       return rows.map(toRecord);
@@ -404,31 +379,5 @@ export function createRequestStore(db: Knex | Knex.Transaction): RequestStore {
       const row = (await db("certificates").where({ serial }).first("token_id")) as { token_id: number | null } | undefined;
       return num(row?.token_id);
     },
-  };
-}
-
-interface AttachmentRow {
-  id: number;
-  request_id: number;
-  kind: string;
-  filename: string;
-  content_type: string;
-  size: number;
-  sha256: string;
-  uploaded_by: string;
-  uploaded_at: string;
-}
-
-function toMeta(r: AttachmentRow): AttachmentMeta {
-  return {
-    id: Number(r.id),
-    requestId: Number(r.request_id),
-    kind: r.kind,
-    filename: r.filename,
-    contentType: r.content_type,
-    size: Number(r.size),
-    sha256: r.sha256,
-    uploadedBy: r.uploaded_by,
-    uploadedAt: fromDbTime(r.uploaded_at),
   };
 }

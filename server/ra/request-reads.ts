@@ -1,0 +1,84 @@
+// Reading requests for people: one request with its history, files and the
+// actions this actor may take now; the scoped list with state, type and deadline
+// filters; and what waits for an actor (dashboard panel, daily digest).
+import type { Actor, CallContext } from "../access/actor";
+import { inScope } from "../access/scope";
+import { vietnamDay } from "../directory/unit-source";
+import { AppError } from "../errors/app-error";
+import type { RequestAccess, RequestAccessDeps } from "./request-access";
+import { referenceOf } from "./request-ports";
+import { canTransition, isEditable, permissionsFor, TRANSITIONS, type RequestAction, type RequestState } from "./request-states";
+import type { RequestType } from "./request-types";
+
+/** Actions a page may offer besides the transitions. */
+export type RequestPageAction = RequestAction | "edit" | "attach";
+
+export function createRequestReads(deps: RequestAccessDeps & { access: RequestAccess }) {
+  const { store, clock } = deps;
+  const { scopeOf, visible, isDelegated } = deps.access;
+  return {
+    /** The request page: the request, its history, files, what this actor may do now. */
+    async get(ctx: CallContext, id: number) {
+      const r = await visible(ctx, id, "view");
+      const [events, attachments] = await Promise.all([store.requests.events(id), store.requests.attachments(id)]);
+      const actions: RequestPageAction[] = [];
+      for (const a of Object.keys(TRANSITIONS) as RequestAction[]) {
+        if (!canTransition(a, r.state)) continue;
+        if (a === "complete" && !isDelegated(r.type)) continue;
+        if (a === "forward" && r.type === "token_lost") continue;
+        for (const p of permissionsFor(a, r.state)) {
+          const scope = await scopeOf(ctx.actor, p);
+          if (scope && inScope(scope, r.unitId)) {
+            actions.push(a);
+            break;
+          }
+        }
+      }
+      if (isEditable(r.state) && actions.includes("submit")) actions.push("edit", "attach");
+      return { request: r, reference: referenceOf(r.id), events, attachments, actions, delegated: isDelegated(r.type), today: vietnamDay(clock()) };
+    },
+
+    /** The scoped list with state, type and deadline filters. */
+    async list(ctx: CallContext, f: { states?: RequestState[]; types?: RequestType[]; due?: "overdue" | "due_today"; text?: string; sort?: "due" | "newest"; page?: number; unitIds?: number[] }) {
+      const scope = await scopeOf(ctx.actor, "requests.view");
+      if (!scope) {
+        await deps.accessAudit.denied({ actor: ctx.actor, requestId: ctx.requestId, action: "request.list", reason: "forbidden" });
+        throw new AppError("FORBIDDEN", "Bạn không có quyền xem hồ sơ");
+      }
+      const units = f.unitIds ? (scope.all ? { all: false as const, unitIds: f.unitIds } : { all: false as const, unitIds: f.unitIds.filter((u) => scope.unitIds.includes(u)) }) : scope;
+      const limit = 50;
+      const page = Math.max(1, f.page ?? 1);
+      const result = await store.requests.list({ units, states: f.states, types: f.types, due: f.due, today: vietnamDay(clock()), text: f.text, sort: f.sort ?? "due", limit, offset: (page - 1) * limit });
+      return { ...result, page, today: vietnamDay(clock()) };
+    },
+
+    /** What waits for this actor (the dashboard panel, the digest). */
+    async waitingFor(actor: Actor) {
+      const today = vietnamDay(clock());
+      const out: { toCheck: number; toApprove: number; returned: number; drafts: number; overdue: number; dueToday: number } = { toCheck: 0, toApprove: 0, returned: 0, drafts: 0, overdue: 0, dueToday: 0 };
+      const check = await scopeOf(actor, "requests.check");
+      if (check) {
+        const c = await store.requests.counts(check, today);
+        out.toCheck = c.byState.submitted ?? 0;
+        out.overdue = Math.max(out.overdue, c.overdue);
+        out.dueToday = Math.max(out.dueToday, c.dueToday);
+      }
+      const approve = await scopeOf(actor, "requests.approve");
+      if (approve) {
+        const c = await store.requests.counts(approve, today);
+        out.toApprove = c.byState.forwarded ?? 0;
+        out.overdue = Math.max(out.overdue, c.overdue);
+        out.dueToday = Math.max(out.dueToday, c.dueToday);
+      }
+      const file = await scopeOf(actor, "requests.file");
+      if (file) {
+        const c = await store.requests.counts(file, today);
+        out.returned = c.byState.returned ?? 0;
+        out.drafts = c.byState.draft ?? 0;
+        out.overdue = Math.max(out.overdue, c.overdue);
+        out.dueToday = Math.max(out.dueToday, c.dueToday);
+      }
+      return out;
+    },
+  };
+}
