@@ -3,12 +3,11 @@
 import { strict as assert } from "node:assert";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { KeyAlgorithm } from "../../server/ca/signer";
-import { goodLeaves, revokedLeaves, run, runOk, sharedProfilePki, type Leaf, type ProfilePki } from "./profile-fixture";
+import { goodLeaves, INTEROP_CA_ALGS, revokedLeaves, run, runOk, sharedProfilePki, type Leaf, type ProfilePki } from "./profile-fixture";
 
 const EKU = { serverAuth: "1.3.6.1.5.5.7.3.1", clientAuth: "1.3.6.1.5.5.7.3.2", emailProtection: "1.3.6.1.5.5.7.3.4" };
 
-for (const caAlg of ["rsa2048", "p384"] as const satisfies readonly KeyAlgorithm[]) {
+for (const caAlg of INTEROP_CA_ALGS) {
   describe(`interop: GnuTLS certtool and ocsptool [${caAlg} CA]`, function () {
     this.timeout(30_000);
     let pki: ProfilePki;

@@ -5,10 +5,9 @@
 import { strict as assert } from "node:assert";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { KeyAlgorithm } from "../../server/ca/signer";
 import { opensslOk } from "../support/openssl";
 import { makeTempDir, removeTempDir } from "../support/tmp";
-import { asn1Tree, sharedProfilePki, type Asn1, type ProfilePki } from "./profile-fixture";
+import { asn1Tree, INTEROP_CA_ALGS, sharedProfilePki, type Asn1, type ProfilePki } from "./profile-fixture";
 import { CERT_RULES, certOf, crlOf, ocspOf, RESPONSE_RULES, type Cert, type Crl, type Ocsp, type Rule } from "./lint-rules-table";
 
 /** Every applicable rule over every artefact: "rule (section) — artefact: problem" lines. */
@@ -22,7 +21,7 @@ function violations<A extends { name: string }>(rules: Array<Rule<A>>, artefacts
   return out;
 }
 
-for (const caAlg of ["rsa2048", "p384"] as const satisfies readonly KeyAlgorithm[]) {
+for (const caAlg of INTEROP_CA_ALGS) {
   describe(`interop: lint rules (RFC 5280, RFC 6960) over every artefact [${caAlg} CA]`, function () {
     this.timeout(30_000);
     let pki: ProfilePki;
