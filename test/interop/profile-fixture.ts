@@ -1,8 +1,9 @@
 // Fixture for the interop tests with other people's tools (GnuTLS, NSS, Java, Python, the lint table):
 // one running service on sqlite whose PUBLIC_URL is its own 127.0.0.1 address, so the OCSP and CRL
 // URLs inside the certificates are reachable; a leaf per profile issued through the real issuance
-// service, two of them revoked through the real revocation service, and the CRL that lists them.
-// It never signs anything itself.
+// service, two of them revoked through the real revocation service, and the CRL that lists them;
+// shared per CA algorithm for the run. Also: run() for tools that talk to the in-process server, and
+// asn1Tree(), an `openssl asn1parse` reading of DER. It never signs anything itself.
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
