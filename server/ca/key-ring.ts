@@ -43,7 +43,12 @@ export function createKeyRing(deps: { cas: CaStore; dataDir: string; passphrase:
   const keys = new Map<string, KeyHandle>();
   const keystores = createKeystores({ dataDir: deps.dataDir, passphrase: deps.passphrase, config: deps.keystore ?? { kind: "file" } });
   let rows: Promise<CaRecord[]> | null = null;
-  const list = () => (rows ??= deps.cas.listActive());
+  // A failed look-up is not kept: the next call asks the database again.
+  const list = () =>
+    (rows ??= deps.cas.listActive().catch((e: unknown) => {
+      rows = null;
+      throw e;
+    }));
 
   const load = (record: CaRecord): LoadedCa => {
     let pair = keys.get(record.keyRef);

@@ -7,7 +7,7 @@
 import { X509Certificate } from "node:crypto";
 import { auditActor, auditRole, type CallContext } from "../access/actor";
 import type { Config } from "../config/schema";
-import type { UnitSource } from "../directory/unit-source";
+import { vietnamDay, type UnitSource } from "../directory/unit-source";
 import { AppError, isAppError } from "../errors/app-error";
 import type { RequestRecord } from "../store/request-store";
 import type { Store } from "../store/store";
@@ -264,8 +264,21 @@ export function createRequestExecutor(deps: ExecutorDeps) {
         at,
       );
       const r = (await tx.requests.findById(id))!;
+      // The coordination report counts lost or compromised keys as incidents (Decision 25/2020): record it with the revocation.
+      const incidentId = await tx.registers.incidents.insert(
+        {
+          unitId: info.unitId,
+          kind: "lost_key",
+          occurredOn: vietnamDay(at),
+          description: `Mất token ${token.serial} (${referenceOf(id)})${info.note ? `: ${info.note}` : ""}`.slice(0, 2000),
+          handling: `Đã thu hồi ngay ${info.revokedSerials.length} chứng thư (keyCompromise)`,
+          state: "open",
+          closedOn: null,
+        },
+        at,
+      );
       const run: Runner = { actor: info.actor, role: null, unitId: null, userId: null, requestId: null };
-      await record(tx, run, r, "create", null, "submitted", `Đã thu hồi ngay ${info.revokedSerials.length} chứng thư (keyCompromise): ${info.revokedSerials.join(", ") || "không có"}`);
+      await record(tx, run, r, "create", null, "submitted", `Đã thu hồi ngay ${info.revokedSerials.length} chứng thư (keyCompromise): ${info.revokedSerials.join(", ") || "không có"}`, { incident: incidentId });
       // The agency hears that it was done; the province that a record waits for its confirmation.
       for (const kind of ["lost_reported", "waiting_check"] as const) {
         deps.notify({ kind, requestId: id, reference: referenceOf(id), type: "token_lost", unitId: info.unitId, filedByUserId: null, reason: info.note, dueDate: r.dueDate, summary: r.summary });

@@ -89,6 +89,9 @@ forEachDatabase("self-service lost token", (db) => {
     const records = await store.requests.openForToken(ids.tokenAn, ["token_lost"]);
     assert.equal(records.length, 1);
     assert.equal(records[0]!.state, "submitted");
+    // The coordination report counts it as an incident (lost key), open until the province handles it.
+    const incidents = await store.registers.incidents.incidentsIn([fx.units.DEPT_A], new Date().getUTCFullYear());
+    assert.equal(incidents.byKind.lost_key, 1);
   });
 
   it("an account without a linked subscriber, or with self-service off, gets a clear refusal", async () => {
