@@ -1,5 +1,5 @@
 // Our certificates, CRL and OCSP answers checked with GnuTLS (certtool, ocsptool), a stack we did
-// not write, on an RSA and a P-384 hierarchy (leaves RSA, P-256 and P-384) served by the running service.
+// not write, on the RSA, P-256 and P-384 hierarchies (leaves RSA, P-256 and P-384) served by the running service.
 import { strict as assert } from "node:assert";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

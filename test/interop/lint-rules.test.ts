@@ -1,6 +1,6 @@
 // The RFC 5280 / RFC 6960 rules a certificate linter checks, as a table of { rule, section, check },
 // run over every artefact the running service publishes: each profile's certificate, the CA and
-// responder certificates, both CRLs and OCSP answers, on an RSA and a P-384 hierarchy. Artefacts are
+// responder certificates, both CRLs and OCSP answers, on each hierarchy of INTEROP_CA_ALGS. Artefacts are
 // read with `openssl asn1parse` (asn1Tree), never with our own DER reader. Any violation fails.
 import { strict as assert } from "node:assert";
 import { readFileSync, writeFileSync } from "node:fs";

@@ -161,8 +161,8 @@ export async function startProfilePki(caAlg: KeyAlgorithm = "rsa2048"): Promise<
   }
 }
 
-/** The CA hierarchies every interop tool is run on: RSA, and ECDSA P-384 (ecdsa-with-SHA384). */
-export const INTEROP_CA_ALGS = ["rsa2048", "p384"] as const satisfies readonly KeyAlgorithm[];
+/** The CA hierarchies every interop tool is run on: RSA 2048, ECDSA P-256 (ecdsa-with-SHA256) and P-384 (ecdsa-with-SHA384). */
+export const INTEROP_CA_ALGS = ["rsa2048", "p256", "p384"] as const satisfies readonly KeyAlgorithm[];
 
 const shared = new Map<KeyAlgorithm, Promise<ProfilePki>>();
 
