@@ -5,6 +5,7 @@ import "reflect-metadata";
 import type { AddressInfo } from "node:net";
 import { createServer, type Server } from "node:http";
 import { recoverInterruptedIssuance } from "./ca/issuance-recovery";
+import { republishStaleCrls } from "./publish/crl-recovery";
 import type { KeyAlgorithm } from "./ca/signer";
 import type { Config } from "./config/schema";
 import { createApp } from "./app";
@@ -63,6 +64,8 @@ export interface StartOptions {
    * audit checkpoints. Default true.
    */
   background?: boolean;
+  /** Age after which a pending certificate counts as an interrupted issuance (default 10 minutes; crash tests use 0). */
+  stalePendingMs?: number;
 }
 
 export async function startServer(config: Config, opts: StartOptions): Promise<RunningServer> {
@@ -76,7 +79,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     log("info", "TEST CA hierarchy created", { created: r.created });
   }
   if (background) {
-    const recovered = await recoverInterruptedIssuance({ store, clock });
+    const recovered = await recoverInterruptedIssuance({ store, clock }, opts.stalePendingMs);
     if (recovered.length) log("warn", "interrupted issuances marked failed", { serials: recovered });
   }
   const publisher = createCrlPublisher({ config, store, keyRing, clock });
@@ -125,6 +128,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   // Extra workers pick up a renewed responder certificate from the database instead.
   const caWatch = createCaChangeWatch({ cas: store.cas, intervalMs: 60_000, onChange: () => responder.reset(), log });
   if (background) {
+    // After a crash: a CRL missing revocations committed just before it is published again (crl-recovery.ts).
+    await republishStaleCrls({ dataDir: config.dataDir, store, publisher, log });
     await scheduler.start();
     await auditCheckpoints.start();
   } else {
