@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { isAppError } from "../server/errors/app-error";
 import { registerApiTokenCommands } from "./commands/api-token-commands";
 import { registerAuditCommands } from "./commands/audit-commands";
+import { registerBackupCommands } from "./commands/backup-commands";
 import { registerCaCommands } from "./commands/ca-commands";
 import { registerCertCommands } from "./commands/cert-commands";
 import { registerCrlCommands } from "./commands/crl-commands";
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerApiTokenCommands(program);
   registerRequestCommands(program);
   registerTokenCommands(program);
+  registerBackupCommands(program);
   return program;
 }
 

@@ -31,7 +31,7 @@ function sqliteContext(dataDir: string): DatabaseContext {
     sqliteFile: join(dataDir, "chungthu.sqlite"),
     url: () => join(dataDir, "chungthu.sqlite"),
     env: (extra = {}) => {
-      const env = { ...process.env, DATA_DIR: dataDir, ...extra };
+      const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, ...extra };
       delete env.DATABASE_URL;
       return env;
     },
