@@ -4,7 +4,7 @@
 import "reflect-metadata";
 import { createHash, createPublicKey, KeyObject } from "node:crypto";
 import * as x509 from "@peculiar/x509";
-import { DerCursor, DerError, parseDer } from "../asn1/der-reader";
+import { DerCursor, DerError, type DerNode, parseDer, readBitString, readIntegerHex, readOid } from "../asn1/der-reader";
 import { AppError } from "../errors/app-error";
 import { checkRequestedExtensions } from "./csr-extensions";
 
@@ -43,14 +43,43 @@ function strictDer(der: Buffer): void {
     const root = parseDer(der);
     const c = new DerCursor(der, root);
     const info = c.expect(0x30, "certificationRequestInfo");
-    c.expect(0x30, "signatureAlgorithm");
-    c.expect(0x03, "signature");
+    const ecdsa = checkSignatureAlgorithm(der, c.expect(0x30, "signatureAlgorithm"));
+    // A signature is whole octets: a BIT STRING claiming unused bits is not one a library should "fix" (RFC 5280 4.1.1.3).
+    const signature = readBitString(der, c.expect(0x03, "signature"));
+    if (signature.unusedBits !== 0) throw new DerError("signature BIT STRING with unused bits", root.start);
+    if (ecdsa) checkEcdsaSigValue(Buffer.from(signature.bytes));
     c.finish("CertificationRequest");
     checkRequestedExtensions(der, info);
   } catch (e) {
     if (e instanceof DerError) throw new AppError("CSR_MALFORMED", `the file is not a DER-encoded PKCS#10 request (${e.message})`);
     throw e;
   }
+}
+
+const RSA_PKCS1 = new Set(["1.2.840.113549.1.1.5", "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13", "1.2.840.113549.1.1.14"]);
+const ECDSA = new Set(["1.2.840.10045.4.1", "1.2.840.10045.4.3.1", "1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4"]);
+
+/**
+ * The parameters the signature algorithm must have, which the verifying library ignores:
+ * NULL (or absent) for PKCS#1 v1.5 (RFC 4055 5), absent for ECDSA (RFC 5758 3.2). Unknown
+ * algorithms are left to the verification, which refuses them.
+ */
+function checkSignatureAlgorithm(der: Buffer, node: DerNode): boolean {
+  const a = new DerCursor(der, node);
+  const id = readOid(der, a.expect(0x06, "signatureAlgorithm.algorithm"));
+  const params = a.peek();
+  if (RSA_PKCS1.has(id) && params && (params.identifier !== 0x05 || params.end !== params.headerEnd)) throw new DerError(`parameters of ${id} must be NULL`, params.start);
+  if (ECDSA.has(id) && params) throw new DerError(`parameters of ${id} must be absent`, params.start);
+  return ECDSA.has(id);
+}
+
+/** Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } in DER (RFC 5758 3.2); the verifying library tolerates wrong lengths. */
+function checkEcdsaSigValue(sig: Buffer): void {
+  const root = parseDer(sig);
+  const c = new DerCursor(sig, root);
+  readIntegerHex(sig, c.expect(0x02, "r"));
+  readIntegerHex(sig, c.expect(0x02, "s"));
+  c.finish("Ecdsa-Sig-Value");
 }
 
 /** RFC 5480 2.1.1: id-ecPublicKey parameters MUST be a namedCurve OID (specifiedCurve and implicitCurve are refused). */
@@ -101,7 +130,13 @@ export async function checkCsr(input: Buffer | string): Promise<CheckedKey> {
   } catch {
     throw new AppError("CSR_MALFORMED", "the file is not a PKCS#10 certificate request");
   }
-  const spkiDer = Buffer.from(csr.publicKey.rawData);
+  let spkiDer: Buffer;
+  try {
+    // The library decodes the key lazily and throws its own errors (e.g. a SEQUENCE changed into a SET inside an RSAPublicKey).
+    spkiDer = Buffer.from(csr.publicKey.rawData);
+  } catch {
+    throw new AppError("CSR_MALFORMED", "the CSR's public key cannot be read");
+  }
   const checked = checkKey(spkiDer);
   let ok = false;
   try {

@@ -46,12 +46,13 @@ export interface BuildOptions {
   trailing?: Buffer;
 }
 
-/** A CSR signed with a P-256 key (ecdsa-with-SHA256), attributes as given. */
+/** A CSR signed with `key` (default a new P-256 key; ecdsa-with-SHA256 or sha256WithRSAEncryption), attributes as given. */
 export function buildCsr(opts: BuildOptions = {}, key: KeyObject = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey): Buffer {
   const spki = createPublicKeyDer(key);
   const info = sequence([integer(0), name(opts.cn ?? "hardening"), spki, tlv(0xa0, opts.attributes ?? [])]);
   const sig = sign("sha256", info, key);
-  const csr = sequence([info, sequence([oid(OID_ECDSA_SHA256)]), bitString(sig)]);
+  const algorithm = key.asymmetricKeyType === "rsa" ? sequence([oid(OID_RSA_SHA256), NULL_DER]) : sequence([oid(OID_ECDSA_SHA256)]);
+  const csr = sequence([info, algorithm, bitString(sig)]);
   return opts.trailing ? Buffer.concat([csr, opts.trailing]) : csr;
 }
 
