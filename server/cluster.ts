@@ -8,6 +8,7 @@ import cluster, { type Worker } from "node:cluster";
 import type { Config } from "./config/schema";
 import type { Logger } from "./log";
 import { startServer } from "./server";
+import { closeGracefully } from "./shutdown";
 
 interface ReadyMessage {
   type: "chungthu:ready";
@@ -50,16 +51,18 @@ export function runPrimary(config: Config, log: Logger): Promise<{ url: string; 
           url: m.url,
           stop: async () => {
             stopping = true;
-            await Promise.all(
+            // Each worker finishes its in-flight requests and closes its pool (runWorker); a worker that could not is an error exit.
+            const codes = await Promise.all(
               Object.values(cluster.workers ?? {}).map(
                 (w) =>
-                  new Promise<void>((r) => {
-                    if (!w || w.isDead()) return r();
-                    w.once("exit", () => r());
+                  new Promise<number>((r) => {
+                    if (!w || w.isDead()) return r(0);
+                    w.once("exit", (code: number | null) => r(code ?? 1));
                     w.process.kill("SIGTERM");
                   }),
               ),
             );
+            if (codes.some((c) => c !== 0)) throw new Error(`a worker did not stop cleanly (exit codes ${codes.join(", ")})`);
           },
         });
       if (waiting === 0) done();
@@ -68,13 +71,16 @@ export function runPrimary(config: Config, log: Logger): Promise<{ url: string; 
   });
 }
 
-/** In a worker: start the service, tell the primary, stop on SIGTERM. */
+/** In a worker: start the service, tell the primary, stop gracefully on the primary's SIGTERM. */
 export async function runWorker(config: Config, log: Logger): Promise<void> {
   const background = process.env.CHUNGTHU_BACKGROUND === "1";
   const server = await startServer(config, { log, background });
   process.send?.({ type: "chungthu:ready", url: server.url } satisfies ReadyMessage);
+  // Ctrl-C reaches the whole process group: a worker leaves the stopping to the
+  // primary (which sends SIGTERM) instead of dying mid-request by default.
+  process.on("SIGINT", () => undefined);
   process.once("SIGTERM", () => {
-    server.close().then(
+    closeGracefully(server, { graceMs: config.shutdownGraceMs, log }).then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -8,23 +8,12 @@ import type { Config } from "./config/schema";
 import { isAppError } from "./errors/app-error";
 import { createLogger } from "./log";
 import { startServer } from "./server";
+import { closeGracefully, exitOnSignals } from "./shutdown";
 
 function announce(config: Config, url: string): void {
   const shown = config.publicUrl === "http://localhost:3000" ? url : config.publicUrl;
   const processes = config.workers > 1 ? `, ${config.workers} processes` : "";
   console.log(`chungthu is listening on ${shown}  (data: ${config.dataDir}, database: ${config.databaseUrl ? "PostgreSQL" : "sqlite"}${processes})`);
-}
-
-function onSignals(log: ReturnType<typeof createLogger>, close: () => Promise<void>): void {
-  const stop = (signal: string) => {
-    log("info", "shutting down", { signal });
-    close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
 }
 
 async function main(): Promise<void> {
@@ -40,12 +29,13 @@ async function main(): Promise<void> {
   if (config.workers > 1) {
     const primary = await runPrimary(config, log);
     announce(config, primary.url);
-    onSignals(log, primary.stop);
+    exitOnSignals(log, primary.stop);
     return;
   }
   const server = await startServer(config, { log });
   announce(config, server.url);
-  onSignals(log, () => server.close());
+  // SIGTERM: stop accepting, finish in-flight requests (at most shutdownGraceMs), stop the jobs, close the database, exit 0.
+  exitOnSignals(log, () => closeGracefully(server, { graceMs: config.shutdownGraceMs, log }));
 }
 
 main().catch((e: unknown) => {

@@ -73,4 +73,5 @@ export const defaults = {
   },
   demo: true,
   workers: 1,
+  shutdownGraceMs: 8_000,
 };

@@ -30,6 +30,7 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (env.DATABASE_URL) out.databaseUrl = env.DATABASE_URL;
   if (env.CA_KEY_PASSPHRASE) out.caKeyPassphrase = env.CA_KEY_PASSPHRASE;
   if (env.WORKERS) out.workers = env.WORKERS === "auto" ? availableParallelism() : env.WORKERS;
+  if (env.SHUTDOWN_GRACE_MS) out.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
   if (env.SMTP_URL) out.mail = { ...(out.mail as object | undefined), smtpUrl: env.SMTP_URL };
   // PKCS11_MODULE selects the token keystore; the PIN stays in the variable PKCS11_PIN_ENV names.
   if (env.PKCS11_MODULE) out.ca = { keystore: { kind: "pkcs11", module: env.PKCS11_MODULE, slot: env.PKCS11_SLOT ?? "", pinEnv: env.PKCS11_PIN_ENV ?? "PKCS11_PIN" } };

@@ -145,6 +145,8 @@ export const configSchema = z.object({
   demo: z.boolean(),
   /** Web processes sharing the port (node:cluster); 1 = a single process. */
   workers: z.coerce.number().int().min(1).max(64),
+  /** On SIGTERM/SIGINT, how long in-flight requests may take before their connections are cut (below Docker's 10 s stop timeout). */
+  shutdownGraceMs: z.coerce.number().int().min(0).max(600_000),
 });
 
 export type Config = z.infer<typeof configSchema>;
