@@ -4,7 +4,7 @@
 import "reflect-metadata";
 import type { AddressInfo } from "node:net";
 import { createServer, type Server } from "node:http";
-import { recoverInterruptedIssuance } from "./ca/issuance-recovery";
+import { createRecoverySweep, recoverInterruptedIssuance } from "./ca/issuance-recovery";
 import { republishStaleCrls } from "./publish/crl-recovery";
 import type { KeyAlgorithm } from "./ca/signer";
 import type { Config } from "./config/schema";
@@ -190,6 +190,9 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const resumed = await portal.requestExecutor.resumeStuck();
     if (resumed.length) log("warn", "interrupted request approvals completed", { requests: resumed });
   }
+  // While running: pending rows that were too young at start, once they are stale (issuance-recovery.ts).
+  const recoverySweep = background ? createRecoverySweep({ store, clock, log, resumeStuck: () => portal.requestExecutor.resumeStuck(), intervalMs: 60_000 }) : null;
+  recoverySweep?.start();
   // Freshness figures of this process (its OCSP cache and feed); the background process also mails on crossings.
   const operations = createOperations({
     config,
@@ -239,6 +242,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         await auditCheckpoints.stop();
         await auditMonitor.stop();
         await mailScheduler?.stop();
+        await recoverySweep?.stop();
         await alerts?.stop();
         await mailer.close();
         await core.close();
