@@ -13,6 +13,7 @@ import { registerDbCommands } from "./commands/db-commands";
 import { registerHolidayCommands } from "./commands/holiday-commands";
 import { registerOrgChangeCommands } from "./commands/org-change-commands";
 import { registerRequestCommands } from "./commands/request-commands";
+import { registerScaleCommands } from "./commands/scale-commands";
 import { registerTokenCommands } from "./commands/token-commands";
 import { registerUnitCommands } from "./commands/unit-commands";
 import { registerUserCommands } from "./commands/user-commands";
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerCrlCommands(program);
   registerDbCommands(program);
   registerUnitCommands(program);
+  registerScaleCommands(program);
   registerAuditCommands(program);
   registerUserCommands(program);
   registerHolidayCommands(program);

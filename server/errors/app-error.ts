@@ -68,7 +68,8 @@ export type ErrorCode =
   | "REGISTER_DUPLICATE"
   | "CSR_EXTENSION_REFUSED"
   | "BACKUP_INVALID"
-  | "BACKUP_TARGET_NOT_EMPTY";
+  | "BACKUP_TARGET_NOT_EMPTY"
+  | "SCALE_DATASET_EXISTS";
 
 export class AppError extends Error {
   readonly code: ErrorCode;
