@@ -14,11 +14,15 @@ import { startServerProcess, waitForOutput, type ServerProcess } from "../crash/
 
 const GRACE_MS = 2_500;
 
-/** Starts a POST whose body is only partly sent; `finish()` sends the rest and resolves with the answer. */
+/**
+ * Starts a POST whose body is only partly sent. `started` resolves when the
+ * server has parsed the headers (its "100 Continue": the request is in flight,
+ * not an idle connection); `finish()` sends the rest and resolves with the answer.
+ */
 function slowPost(url: string, body: Buffer) {
-  let answer: Promise<{ status: number; body: Buffer }>;
-  const req = request(`${url}/ocsp`, { method: "POST", headers: { "content-type": "application/ocsp-request", "content-length": body.length } });
-  answer = new Promise((resolve, reject) => {
+  const req = request(`${url}/ocsp`, { method: "POST", headers: { "content-type": "application/ocsp-request", "content-length": body.length, expect: "100-continue" } });
+  const started = new Promise<void>((resolve) => req.once("continue", () => (req.write(body.subarray(0, 8)), resolve())));
+  const answer = new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
     req.on("response", (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
@@ -29,8 +33,7 @@ function slowPost(url: string, body: Buffer) {
   });
   answer.catch(() => undefined);
   req.flushHeaders();
-  req.write(body.subarray(0, 8));
-  return { answer: () => answer, finish: () => (req.end(body.subarray(8)), answer) };
+  return { started, answer: () => answer, finish: () => (req.end(body.subarray(8)), answer) };
 }
 
 describe("graceful shutdown on SIGTERM", () => {
@@ -59,7 +62,8 @@ describe("graceful shutdown on SIGTERM", () => {
 
     const inFlight = slowPost(server.url, body);
     const stalled = slowPost(server.url, body);
-    await new Promise((r) => setTimeout(r, 300)); // both requests have reached the server
+    await Promise.all([inFlight.started, stalled.started]);
+    await new Promise((r) => setTimeout(r, 100)); // the first body bytes are on their way
     const termAt = Date.now();
     server.child.kill("SIGTERM");
     await waitForOutput(server, /"shutting down"/);
