@@ -61,6 +61,9 @@ export interface ScaleResult {
   units: number;
   workers: number;
   ms: number;
+  /** Of `ms`: spent writing chunks to the database, and waiting for the signing threads. */
+  writeMs: number;
+  signWaitMs: number;
   database: "sqlite" | "postgres";
 }
 
@@ -133,7 +136,7 @@ export async function buildScaleDataset(deps: ScaleDeps, o: ScaleOptions): Promi
   const size = Math.max(1, o.chunk ?? 2000);
   const now = deps.clock();
   const seedBase = o.append ? (now.getTime() / 1000) >>> 0 : 0x5ca1e;
-  const result: ScaleResult = { certificates: 0, revoked: 0, expired: 0, reasons: {}, subscribers: 0, tokens: 0, requests: 0, units: units.length, workers: signer.workers, ms: 0, database: deps.config.databaseUrl ? "postgres" : "sqlite" };
+  const result: ScaleResult = { certificates: 0, revoked: 0, expired: 0, reasons: {}, subscribers: 0, tokens: 0, requests: 0, units: units.length, workers: signer.workers, ms: 0, writeMs: 0, signWaitMs: 0, database: deps.config.databaseUrl ? "postgres" : "sqlite" };
   let revokedBefore = 0;
   const prepare = (index: number) => {
     const certsBefore = index * size;
@@ -149,14 +152,18 @@ export async function buildScaleDataset(deps: ScaleDeps, o: ScaleOptions): Promi
     let next = prepare(0);
     for (let i = 0; i < chunks; i++) {
       const cur = next;
+      const waitFrom = Date.now();
       const signed = await cur.signed;
+      result.signWaitMs += Date.now() - waitFrom;
       if (i + 1 < chunks) next = prepare(i + 1);
+      const writeFrom = Date.now();
       const rows = await toRows(cur.plan, signed, signer.caId, deps.scale, actor);
       const revoked = rows.certificates.filter((c) => c.status === "revoked");
       await deps.scale.writeChunk(rows, {
         actor, action: "demo.scale.batch", objectType: "ca", objectId: signer.caSlug, outcome: "ok",
         details: { certificates: rows.certificates.length, revoked: revoked.length, subscribers: rows.subscribers.length, tokens: rows.tokens.length, requests: rows.requests.length, firstSerial: rows.certificates[0]?.serial, lastSerial: rows.certificates.at(-1)?.serial },
       }, deps.clock());
+      result.writeMs += Date.now() - writeFrom;
       result.certificates += rows.certificates.length;
       result.revoked += revoked.length;
       result.expired += rows.certificates.filter((c) => c.status === "valid" && c.notAfter < now).length;
@@ -187,6 +194,6 @@ export function scaleSummaryLine(r: ScaleResult): string {
   return (
     `scale dataset (${r.database}): ${f(r.certificates)} certificates (${f(r.revoked)} revoked: ${reasons}; ${f(r.expired)} expired), ` +
     `${f(r.subscribers)} subscribers, ${f(r.tokens)} tokens, ${f(r.requests)} requests in ${f(r.units)} units; ` +
-    `${s.toFixed(1)} s, ${f(Math.round(r.certificates / Math.max(s, 0.001)))} certificates/s with ${r.workers} signing thread${r.workers === 1 ? "" : "s"}`
+    `${s.toFixed(1)} s, ${f(Math.round(r.certificates / Math.max(s, 0.001)))} certificates/s with ${r.workers} signing thread${r.workers === 1 ? "" : "s"} (database writes ${(r.writeMs / 1000).toFixed(1)} s, waiting for signatures ${(r.signWaitMs / 1000).toFixed(1)} s)`
   );
 }

@@ -49,7 +49,7 @@ forEachDatabase("scale dataset", (db) => {
     const r = await cli("demo", "scale", "--certs", "600", "--revoked", "132", "--units", "12", "--requests", "300");
     assert.equal(r.status, 0, r.stderr);
     const line = lastLine(r.stdout);
-    const m = /^scale dataset \((sqlite|postgres)\): 600 certificates \(132 revoked: (.*); (\d+) expired\), (\d+) subscribers, (\d+) tokens, 300 requests in 12 units; [\d.]+ s, [\d,]+ certificates\/s with \d+ signing threads?$/.exec(line);
+    const m = /^scale dataset \((sqlite|postgres)\): 600 certificates \(132 revoked: (.*); (\d+) expired\), (\d+) subscribers, (\d+) tokens, 300 requests in 12 units; [\d.]+ s, [\d,]+ certificates\/s with \d+ signing threads? \(database writes [\d.]+ s, waiting for signatures [\d.]+ s\)$/.exec(line);
     assert.ok(m, line);
     assert.equal(m[1], db.kind);
     assert.match(r.stderr, /100% 600\/600 certificates/, "progress on stderr");
