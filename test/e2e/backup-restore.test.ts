@@ -37,6 +37,13 @@ forEachDatabase("backup and restore", (db) => {
   /** The figures once the backup finished: certificates issued while it ran may or may not be in it. */
   let afterBackup: Figures;
   let ocspBefore: string;
+  /** Issue 6's annual agency report for DEPT_A (the certificates issued during the backup belong to no unit, so it does not move). */
+  let reportBefore: { totals: { issued: number }; sections: unknown };
+  const agencyReport = async () => {
+    const ctx: CallContext = { actor: { userId: fx.users.focal_a, username: "focal_a", displayName: "focal_a", roles: [{ role: "agency_focal_point", unitId: fx.units.DEPT_A }] }, requestId: null };
+    const r = await server!.portal.reports.agency(ctx, { unit: fx.units.DEPT_A, year: new Date().getUTCFullYear() });
+    return { totals: r.totals, sections: r.sections };
+  };
   const certPaths: Record<"good" | "revoked", string> = { good: "", revoked: "" };
   const cliEnv = () => db.env({ CA_KEY_PASSPHRASE: TEST_PASSPHRASE, PUBLIC_URL: TEST_PUBLIC_URL, DEMO: "0" });
 
@@ -97,6 +104,8 @@ forEachDatabase("backup and restore", (db) => {
     // The debounced CRL rebuild after the revocations settles before the figures are taken.
     await eventually(async () => (await server!.core.store.cas.listActive()).some((c) => c.kind === "issuing" && c.publishedCrlNumber >= 2) && (await new Promise((r) => setTimeout(r, 300)), true), 10_000, "CRL rebuilt");
     ocspBefore = await ocspAnswer();
+    reportBefore = await agencyReport();
+    assert.ok(reportBefore.totals.issued >= 1, "the report counts DEPT_A's certificate");
     assert.match(ocspBefore, /good\.pem: good\n.*revoked\.pem: revoked\nReason: keyCompromise\nRevocation Time: /);
   });
   after(async () => {
@@ -174,6 +183,7 @@ forEachDatabase("backup and restore", (db) => {
     const during = restored.certificates.length - original.certificates.length;
     console.log(`      ${during} of ${afterBackup.certificates.length - original.certificates.length} certificates issued during the backup are in it`);
     assert.deepEqual(restored.requests, original.requests);
+    assert.deepEqual(await agencyReport(), reportBefore, "the annual agency report's figures");
     for (const t of Object.keys(original.counts)) {
       // Issuance during the backup and the restart itself audit and publish; an issuance caught
       // half-way is a row without DER in the snapshot, marked failed at restart (server/ca/issuance-recovery.ts).
