@@ -9,6 +9,8 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pkcs11js from "pkcs11js";
 import { pem } from "../../server/ca/pki-files";
+import { createBackup } from "../../server/backup/backup";
+import { fileKeystore } from "../../server/ca/keystore";
 import type { KeyAlgorithm } from "../../server/ca/signer";
 import { startTestServer, testConfig, TestServer, TEST_PASSPHRASE, TEST_PUBLIC_URL } from "../support/app";
 import { runCli } from "../support/cli";
@@ -170,6 +172,15 @@ describe("interop: PKCS#11 keystore on SoftHSM2", function () {
         assert.match(r.stdout, /revoked\.pem: revoked[\s\S]*Reason: keyCompromise/);
       });
 
+      it("a backup names the token keys and carries none of them", async () => {
+        const out = join(dir, `backup-${alg}.tar.gz`);
+        const { manifest } = await createBackup({ config: server.core.config, out, configFile: null, clock: () => new Date(), appVersion: "test" });
+        const tokenKeys = manifest.keys.filter((k) => k.keyRef.startsWith("pkcs11:"));
+        assert.deepEqual(tokenKeys.map((k) => k.kind).sort(), ["issuing", "ocsp", "root"]);
+        assert.ok(tokenKeys.every((k) => !k.inArchive));
+        assert.deepEqual(manifest.parts.filter((p) => p.path.startsWith("data/ca/keys/")).map((p) => p.path.replace(/-.*/, "")), ["data/ca/keys/audit"]);
+      });
+
       it("measures signing in the token (synchronous: each signature holds the event loop)", async () => {
         const n = 40;
         const tbs = Buffer.alloc(1200, 7);
@@ -181,6 +192,11 @@ describe("interop: PKCS#11 keystore on SoftHSM2", function () {
           timings.push(`${what} ${ms.toFixed(2)} ms/signature`);
           assert.ok(ms < 200, `${what} signs in ${ms} ms`);
         }
+        // The same signatures with a sealed-file key in this process, for comparison.
+        const file = fileKeystore(join(dir, `file-${alg}`), TEST_PASSPHRASE).generate("compare", alg);
+        const start = process.hrtime.bigint();
+        for (let i = 0; i < n; i++) file.signer.sign([tbs]);
+        timings.push(`file key ${alg} ${(Number(process.hrtime.bigint() - start) / 1e6 / n).toFixed(2)} ms/signature`);
         console.log(`      SoftHSM2 token signing: ${timings.join(", ")}`);
       });
     });
