@@ -167,6 +167,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   // Mail: every process can notify about request steps; only the background one runs reminders and digests.
   const mailer = createMailer({ config, log });
   const notifier = createNotifier({ store, mailer, config, clock, log });
+  const notices = new Set<Promise<void>>();
   auditMonitor.start();
   const portal = createPortal({
     config,
@@ -179,7 +180,11 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     reportSigner: core.reportSigner,
     issuance: core.issuance,
     revocation: core.revocation,
-    notify: (n) => void notifier.request(n),
+    notify: (n) => {
+      // Not awaited by the request step, but by close(): a shutdown lets the mail and its mail_log row finish.
+      const sending: Promise<void> = notifier.request(n).finally(() => notices.delete(sending));
+      notices.add(sending);
+    },
   });
   // Expiry reminders and the officers' daily digest (what waits for them, from the request workflow).
   const digestSource = createRequestDigestSource({ store, requests: portal.requests, config });
@@ -244,6 +249,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         await mailScheduler?.stop();
         await recoverySweep?.stop();
         await alerts?.stop();
+        await Promise.allSettled([...notices]);
         await mailer.close();
         await core.close();
       })();
