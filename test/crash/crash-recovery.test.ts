@@ -4,7 +4,7 @@
 // signed certificate the database does not know, nothing pending, no request
 // stuck in "approved", the current CRL listing exactly the revocations of the
 // database (openssl), CRL numbers never reused, OCSP answers (openssl, through
-// the restarted responder) matching the database.
+// the restarted responder) matching the database, the audit chain intact.
 import { strict as assert } from "node:assert";
 import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -134,6 +134,10 @@ forEachDatabase("crash recovery (SIGKILL during issuance, revocation, CRL public
 
         // 6. OCSP through the restarted responder, for every certificate of the issuing CA, in one request.
         await ocspMatches(server, certs.filter((c) => c.ca_id === issuing.id), pki, where);
+
+        // 7. The audit chain has no half-appended entry: every hash links (an append is inside its transaction).
+        const chain = await server.core.auditLog.verify();
+        assert.ok(chain.intact, `${where}: audit chain broken at entry ${chain.firstBrokenEntryId}`);
       } finally {
         await look.destroy();
         await server.close();
