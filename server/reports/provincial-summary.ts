@@ -39,12 +39,9 @@ export async function buildProvince(deps: EngineDeps, tree: TreeAsOf, roots: num
   };
   const calendar = await deps.calendar();
   const prevWindow: YearWindow = { ...yearWindow(w.year - 1, w.unitIds) };
-  const [groups, prevGroups, [mi, mr]] = await Promise.all([
-    computeFigures(deps.store.reports, calendar, w, groupOf),
-    // Last year's objects on last year's units, placed on this year's tree (lineage up to 31/12 of this year).
-    computeFigures(deps.store.reports, calendar, prevWindow, groupOf),
-    monthly(deps.store, w),
-  ]);
+  // Last year's certificates on last year's units, placed on this year's tree (lineage up to 31/12 of this year).
+  const prevGroups = new Map<string, Figures>();
+  const [groups, [mi, mr]] = await Promise.all([computeFigures(deps.store.reports, calendar, w, groupOf, { window: prevWindow, into: prevGroups }), monthly(deps.store, w)]);
   const order: string[] = [];
   for (const r of roots) {
     order.push(String(r));
@@ -53,7 +50,7 @@ export async function buildProvince(deps: EngineDeps, tree: TreeAsOf, roots: num
   if (includeUnplaced && (groups.has("none") || prevGroups.has("none"))) order.push("none");
   const figures = mergeFigures(groups.values());
   const previous = mergeFigures(prevGroups.values());
-  const regs = await registerSections(deps.registers, w.unitIds ?? [...tree.units.keys()].concat(tree.lineage.map((e) => e.fromUnitId)), w.year);
+  const regs = await registerSections(deps.registers, w.unitIds ?? [...new Set([...tree.units.keys(), ...tree.lastParent.keys(), ...tree.lineage.map((e) => e.fromUnitId)])], w.year);
   const sections: ReportSection[] = [
     byUnitSection(tree, groups, order, "Tổng hợp theo đơn vị (cấp huyện gồm cả cấp xã trực thuộc)", "By unit (a district includes its communes)"),
     certificateSection(figures), tokenSection(figures), activitySection(figures), reasonSection(figures), requestSection(figures),

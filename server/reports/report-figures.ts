@@ -4,7 +4,7 @@
 // (Decree 68/2024: deadlines in working days). No SQL, no scoping, no labels.
 import type { WorkingCalendar } from "../ra/working-days";
 import { vnDate } from "../ra/working-days";
-import type { ReportStore, ReportWindow } from "../store/report-store";
+import type { CertFigureRow, ReportStore, ReportWindow } from "../store/report-store";
 
 export interface CertCounts { issued: number; active: number; revoked: number; expired: number }
 export const zeroCounts = (): CertCounts => ({ issued: 0, active: 0, revoked: 0, expired: 0 });
@@ -26,33 +26,48 @@ export const emptyFigures = (): Figures => ({ certs: new Map(), reasons: new Map
 
 const bump = <K>(m: Map<K, number>, k: K, n: number) => m.set(k, (m.get(k) ?? 0) + n);
 
-/** `groupOf` maps an object's unit on the as-of day to the report's group (null: not in this report). */
-export async function computeFigures(store: ReportStore, calendar: WorkingCalendar, w: ReportWindow, groupOf: (unitId: number | null) => string | null): Promise<Map<string, Figures>> {
-  const [certRows, reasonRows, tokenRows, requestRows, timeRows] = await Promise.all([
-    store.certificateFigures(w),
+/**
+ * `groupOf` maps an object's unit on the as-of day to the report's group (null:
+ * not in this report). With `previous` (the year before, for the year-on-year
+ * comparison) its certificate figures come from the same scan into `previous`.
+ */
+export async function computeFigures(
+  store: ReportStore,
+  calendar: WorkingCalendar,
+  w: ReportWindow,
+  groupOf: (unitId: number | null) => string | null,
+  previous?: { window: ReportWindow; into: Map<string, Figures> },
+): Promise<Map<string, Figures>> {
+  const [certSets, reasonRows, tokenRows, timeRows] = await Promise.all([
+    store.certificateFiguresOf(previous ? [w, previous.window] : [w]),
     store.revocationsByReason(w),
     store.tokenStates(w),
-    store.requestsCompleted(w),
+    // A completed request was always submitted first: its row counts it as completed, too.
     store.processingTimes(w),
   ]);
   const out = new Map<string, Figures>();
-  const of = (unitId: number | null): Figures | null => {
+  const into = (target: Map<string, Figures>) => (unitId: number | null): Figures | null => {
     const g = groupOf(unitId);
     if (g === null) return null;
-    let f = out.get(g);
-    if (!f) out.set(g, (f = emptyFigures()));
+    let f = target.get(g);
+    if (!f) target.set(g, (f = emptyFigures()));
     return f;
   };
-  for (const r of certRows) {
-    const f = of(r.unitId);
-    if (!f) continue;
-    const c = f.certs.get(r.profile) ?? zeroCounts();
-    c.issued += r.issued;
-    c.active += r.active;
-    c.revoked += r.revoked;
-    c.expired += r.expired;
-    f.certs.set(r.profile, c);
-  }
+  const of = into(out);
+  const addCerts = (rows: CertFigureRow[], pick: (u: number | null) => Figures | null) => {
+    for (const r of rows) {
+      const f = pick(r.unitId);
+      if (!f) continue;
+      const c = f.certs.get(r.profile) ?? zeroCounts();
+      c.issued += r.issued;
+      c.active += r.active;
+      c.revoked += r.revoked;
+      c.expired += r.expired;
+      f.certs.set(r.profile, c);
+    }
+  };
+  addCerts(certSets[0]!, of);
+  if (previous) addCerts(certSets[1]!, into(previous.into));
   for (const r of reasonRows) {
     const f = of(r.unitId);
     if (f) bump(f.reasons, r.reason, r.n);
@@ -61,16 +76,14 @@ export async function computeFigures(store: ReportStore, calendar: WorkingCalend
     const f = of(r.unitId);
     if (f) bump(f.tokens, `${r.type}|${r.state}`, r.n);
   }
-  for (const r of requestRows) {
-    const f = of(r.unitId);
-    if (f) bump(f.requests, r.type, r.n);
-  }
+
   // A few thousand pairs a year: counting working days here is cheap and uses the one calendar.
   for (const r of timeRows) {
     const f = of(r.unitId);
     if (!f) continue;
     const done = new Date(r.completedAt);
     const days = calendar.workingDaysBetween(new Date(r.submittedAt), done);
+    bump(f.requests, r.type, 1);
     const list = f.days.get(r.type) ?? [];
     list.push(days);
     f.days.set(r.type, list);

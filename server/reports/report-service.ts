@@ -20,8 +20,8 @@ import { totalsOf } from "./report-sections";
 import type { RegisterFigures } from "./report-registers";
 import { rootsOf, sourceUnitsFor, subtreeOf, type TreeAsOf } from "./report-tree";
 
-/** Reports are read with the dashboard's permission: every role, each on its own scope. */
-export const REPORT_PERMISSION = "dashboard.view" as const;
+/** Every role reads reports, each on its own scope (a focal point its subtree, whole-CA roles the province). */
+export const REPORT_PERMISSION = "reports.view" as const;
 export const FIRST_YEAR = 2015;
 
 export interface ReportServiceDeps {

@@ -64,46 +64,60 @@ export function createReportStore(db: Knex | Knex.Transaction) {
     return qb.whereRaw(`${expr} in (${unitIds.map(() => "?").join(", ")})`, unitIds);
   }
 
+  type Group = string | [sql: string, bindings: readonly unknown[]];
+  const groupSql = (groups: Group[]) => groups.map((g, i) => (typeof g === "string" ? db.raw(`${g} as g${i}`) : db.raw(`${g[0]} as g${i}`, g[1] as Knex.RawBinding[])));
+  const aggSql = (aggs: Agg[]) => aggs.map(([a, sql, b]) => db.raw(`${sql} as ${a}`, (b ?? []) as Knex.RawBinding[]));
+  // Positional GROUP BY: PostgreSQL matches expressions with bound parameters only by position.
+  const positions = (n: number) => Array.from({ length: n }, (_, i) => i + 1).join(", ");
+
   /**
-   * Aggregates grouped by the unit each object had on the as-of day, in two
-   * queries: every object under its unit today (one scan of a covering index,
-   * no join), then the few objects moved since that day, grouped by (unit
-   * today, unit then), which move their counts from the one group to the other.
-   * A join of every row to the moves would cost a lookup per row on 1M rows.
+   * Aggregates grouped by the unit each object had on each window's as-of day:
+   * one query counts every object under its unit today (a scan of a covering
+   * index, no join; `aggs[k]` are window k's columns, all in that one scan),
+   * then per window the few objects moved since its as-of day are counted by
+   * (unit today, unit then) and their counts moved from the one group to the
+   * other. Joining every row to the moves would cost a lookup per row on 1M rows.
    */
-  async function byUnitThen(
-    w: ReportWindow,
+  async function byUnitThenMany(
+    ws: ReportWindow[],
     base: () => Knex.QueryBuilder,
-    join: (moved: Knex.QueryBuilder) => Knex.QueryBuilder,
+    join: (moved: Knex.QueryBuilder, w: ReportWindow) => Knex.QueryBuilder,
     unitCol: string,
-    groups: Array<string | [sql: string, bindings: readonly unknown[]]>,
-    aggs: Agg[],
-  ): Promise<Array<Record<string, unknown>>> {
-    const select = (qb: Knex.QueryBuilder) => qb.select(...groups.map((g, i) => (typeof g === "string" ? db.raw(`${g} as g${i}`) : db.raw(`${g[0]} as g${i}`, g[1] as Knex.RawBinding[]))), ...aggs.map(([a, sql, b]) => db.raw(`${sql} as ${a}`, (b ?? []) as Knex.RawBinding[])));
-    // Positional GROUP BY: PostgreSQL matches expressions with bound parameters only by position.
-    const positions = (n: number) => Array.from({ length: n }, (_, i) => i + 1).join(", ");
-    const main = (await select(inUnits(base(), unitCol, w.unitIds).select(db.raw(`${unitCol} as unit_now`))).groupByRaw(positions(groups.length + 1))) as Array<Record<string, unknown>>;
-    const moved = (await select(join(base()).select(db.raw(`${unitCol} as unit_now`), "mv.from_unit_id as unit_then")).groupByRaw(positions(groups.length + 2))) as Array<Record<string, unknown>>;
-    const keep = (u: number | null) => w.unitIds === null || (u !== null && w.unitIds.includes(u));
-    const out = new Map<string, Record<string, unknown>>();
-    const add = (unit: number | null, r: Record<string, unknown>, sign: number) => {
-      const key = JSON.stringify([unit, ...groups.map((_, i) => r[`g${i}`])]);
-      let o = out.get(key);
-      if (!o) {
-        o = { unitId: unit, ...Object.fromEntries(groups.map((_, i) => [`g${i}`, r[`g${i}`]])), ...Object.fromEntries(aggs.map(([a]) => [a, 0])) };
-        out.set(key, o);
+    groups: Group[],
+    aggs: Agg[][],
+  ): Promise<Array<Array<Record<string, unknown>>>> {
+    const unitIds = ws[0]!.unitIds;
+    const all = aggs.flatMap((list, k) => list.map(([a, sql, b]): Agg => [`${a}_${k}`, sql, b]));
+    const main = (await inUnits(base(), unitCol, unitIds).select(db.raw(`${unitCol} as unit_now`), ...groupSql(groups), ...aggSql(all)).groupByRaw(positions(groups.length + 1))) as Array<Record<string, unknown>>;
+    const keep = (u: number | null) => unitIds === null || (u !== null && unitIds.includes(u));
+    const results: Array<Array<Record<string, unknown>>> = [];
+    for (let k = 0; k < ws.length; k++) {
+      const w = ws[k]!;
+      const moved = (await join(base(), w).select(db.raw(`${unitCol} as unit_now`), "mv.from_unit_id as unit_then", ...groupSql(groups), ...aggSql(aggs[k]!)).groupByRaw(positions(groups.length + 2))) as Array<Record<string, unknown>>;
+      const out = new Map<string, Record<string, unknown>>();
+      const add = (unit: number | null, r: Record<string, unknown>, sign: number, suffix: string) => {
+        const key = JSON.stringify([unit, ...groups.map((_, i) => r[`g${i}`])]);
+        let o = out.get(key);
+        if (!o) {
+          o = { unitId: unit, ...Object.fromEntries(groups.map((_, i) => [`g${i}`, r[`g${i}`]])), ...Object.fromEntries(aggs[k]!.map(([a]) => [a, 0])) };
+          out.set(key, o);
+        }
+        for (const [a] of aggs[k]!) o[a] = num(o[a]) + sign * num(r[`${a}${suffix}`]);
+      };
+      for (const r of main) add(unitOf(r.unit_now), r, 1, `_${k}`);
+      for (const r of moved) {
+        const now = unitOf(r.unit_now);
+        const then = unitOf(r.unit_then);
+        if (keep(now)) add(now, r, -1, "");
+        if (keep(then)) add(then, r, 1, "");
       }
-      for (const [a] of aggs) o[a] = num(o[a]) + sign * num(r[a]);
-    };
-    for (const r of main) add(unitOf(r.unit_now), r, 1);
-    for (const r of moved) {
-      const now = unitOf(r.unit_now);
-      const then = unitOf(r.unit_then);
-      if (keep(now)) add(now, r, -1);
-      if (keep(then)) add(then, r, 1);
+      results.push([...out.values()].filter((o) => aggs[k]!.some(([a]) => num(o[a]) !== 0)));
     }
-    return [...out.values()].filter((o) => aggs.some(([a]) => num(o[a]) !== 0));
+    return results;
   }
+
+  const byUnitThen = async (w: ReportWindow, base: () => Knex.QueryBuilder, join: (moved: Knex.QueryBuilder) => Knex.QueryBuilder, unitCol: string, groups: Group[], aggs: Agg[]) =>
+    (await byUnitThenMany([w], base, join, unitCol, groups, [aggs]))[0]!;
 
   /** Subscribers' issued certificates (`c`), and the join of those moved after the as-of day (`mv`). */
   const certBase = () => db("certificates as c").whereIn("c.profile", SUBSCRIBER_PROFILES).whereNotNull("c.issued_at");
@@ -116,6 +130,11 @@ export function createReportStore(db: Knex | Knex.Transaction) {
 
   async function byMonth(w: ReportWindow, column: string, monthStarts: string[]): Promise<MonthRow[]> {
     const m = monthCase(column, monthStarts);
+    if (w.unitIds === null) {
+      // Every unit: moves between units do not change the month totals.
+      const rows = (await certBase().where(column, ">=", w.from).where(column, "<", w.to).select(db.raw(`${m.sql} as month`, m.bindings), db.raw("count(*) as n")).groupByRaw("1")) as Array<{ month: unknown; n: unknown }>;
+      return rows.map((r) => ({ month: num(r.month), n: num(r.n) }));
+    }
     const rows = await byUnitThen(w, () => certBase().where(column, ">=", w.from).where(column, "<", w.to), certMoved(w), "c.unit_id", [[m.sql, m.bindings]], [["n", "count(*)"]]);
     // Month totals over the kept units (the unit split above only decides which rows are kept).
     const months = new Map<number, number>();
@@ -130,15 +149,22 @@ export function createReportStore(db: Knex | Knex.Transaction) {
      * certificate revoked later still counts as active at a past year end.
      */
     async certificateFigures(w: ReportWindow): Promise<CertFigureRow[]> {
-      const { from, to } = w;
-      const rows = await byUnitThen(w, () => certBase().where("c.issued_at", "<", to).where("c.not_after", ">=", from), certMoved(w), "c.unit_id", ["c.profile"], [
-        ["issued", "sum(case when c.issued_at >= ? then 1 else 0 end)", [from]],
-        ["active", "sum(case when c.not_after >= ? and (c.revoked_at is null or c.revoked_at >= ?) then 1 else 0 end)", [to, to]],
+      return (await this.certificateFiguresOf([w]))[0]!;
+    },
+
+    /** The same for several windows with the same units (a year and the year before) in one scan. */
+    async certificateFiguresOf(ws: ReportWindow[]): Promise<CertFigureRow[][]> {
+      const aggs = ws.map(({ from, to }): Agg[] => [
+        ["issued", "sum(case when c.issued_at >= ? and c.issued_at < ? then 1 else 0 end)", [from, to]],
+        ["active", "sum(case when c.issued_at < ? and c.not_after >= ? and (c.revoked_at is null or c.revoked_at >= ?) then 1 else 0 end)", [to, to, to]],
         ["revoked", "sum(case when c.revoked_at >= ? and c.revoked_at < ? then 1 else 0 end)", [from, to]],
         // RFC 5280 4.1.2.5: expired = reached notAfter in the period without being revoked before it.
-        ["expired", "sum(case when c.not_after < ? and (c.revoked_at is null or c.revoked_at >= c.not_after) then 1 else 0 end)", [to]],
+        ["expired", "sum(case when c.not_after >= ? and c.not_after < ? and c.issued_at < ? and (c.revoked_at is null or c.revoked_at >= c.not_after) then 1 else 0 end)", [from, to, to]],
       ]);
-      return rows.map((r) => ({ unitId: unitOf(r.unitId), profile: String(r.g0), issued: num(r.issued), active: num(r.active), revoked: num(r.revoked), expired: num(r.expired) }));
+      const from = ws.reduce((a, w) => (w.from < a ? w.from : a), ws[0]!.from);
+      const to = ws.reduce((a, w) => (w.to > a ? w.to : a), ws[0]!.to);
+      const rows = await byUnitThenMany(ws, () => certBase().where("c.issued_at", "<", to).where("c.not_after", ">=", from), (qb, w) => certMoved(w)(qb), "c.unit_id", ["c.profile"], aggs);
+      return rows.map((list) => list.map((r) => ({ unitId: unitOf(r.unitId), profile: String(r.g0), issued: num(r.issued), active: num(r.active), revoked: num(r.revoked), expired: num(r.expired) })));
     },
 
     /** Certificates issued per month of the period (`monthStarts`: starts of months 2–12). */
@@ -153,7 +179,9 @@ export function createReportStore(db: Knex | Knex.Transaction) {
 
     /** Tokens by type and by their state at `to` (the last token_events row before it), per unit on the as-of day. */
     async tokenStates(w: ReportWindow): Promise<TokenStateRow[]> {
-      const base = () => db("tokens as t").join("token_events as e", "e.token_id", "t.id").whereRaw("e.id = (select max(e2.id) from token_events e2 where e2.token_id = t.id and e2.at < ?)", [w.to]);
+      // Each token's last event before the end, in one pass over the (token_id, at) index, then its state.
+      const last = () => db("token_events").where("at", "<", w.to).groupBy("token_id").select("token_id", db.raw("max(id) as last_id"));
+      const base = () => db(last().as("l")).join("tokens as t", "t.id", "l.token_id").join("token_events as e", "e.id", "l.last_id");
       const moved = (qb: Knex.QueryBuilder) => qb.join(movedAfter("token", w.asOfDay).as("mv"), function () {
         this.on("mv.object_id", "=", db.raw("cast(t.id as varchar(40))"));
       });
