@@ -143,6 +143,7 @@ function eventColumns(r: ScaleRequestRow) {
 export function createScaleStore(db: Knex): ScaleStore {
   const postgres = db.client.config.client === "pg";
   const next = new Map<IdTable, number>();
+  let cacheSized = false;
   return {
     async reserveIds(table, n) {
       if (n <= 0) return [];
@@ -160,6 +161,13 @@ export function createScaleStore(db: Knex): ScaleStore {
     },
 
     async writeChunk(rows, audit, now) {
+      if (!postgres && !cacheSized) {
+        // The certificates table's indexes are written at random places (serial,
+        // key hash, name): with sqlite's default 2 MB page cache every chunk
+        // re-reads index pages. 256 MB on this load's own connection (pool of one).
+        await db.raw("PRAGMA cache_size = -262144");
+        cacheSized = true;
+      }
       await db.transaction(async (tx) => {
         await insertAll(tx, "subscribers", rows.subscribers.map((s) => ({
           id: s.id, kind: s.kind, unit_id: s.unitId, name: s.name, search_name: searchKey(s.name), national_id: s.nationalId, position: s.position,
