@@ -3,47 +3,44 @@
 import "reflect-metadata";
 import { Command, CommanderError } from "commander";
 import { isAppError } from "../server/errors/app-error";
-import { registerApiTokenCommands } from "./commands/api-token-commands";
-import { registerAuditCommands } from "./commands/audit-commands";
-import { registerBackupCommands } from "./commands/backup-commands";
-import { registerCaCommands } from "./commands/ca-commands";
-import { registerCertCommands } from "./commands/cert-commands";
-import { registerCrlCommands } from "./commands/crl-commands";
-import { registerDbCommands } from "./commands/db-commands";
-import { registerHolidayCommands } from "./commands/holiday-commands";
-import { registerOrgChangeCommands } from "./commands/org-change-commands";
-import { registerRequestCommands } from "./commands/request-commands";
-import { registerScaleCommands } from "./commands/scale-commands";
-import { registerTokenCommands } from "./commands/token-commands";
-import { registerUnitCommands } from "./commands/unit-commands";
-import { registerUserCommands } from "./commands/user-commands";
+type Register = (program: Command) => void;
 
-export function buildProgram(): Command {
+// Each command group's module is loaded only when that group runs: together they
+// pull in the whole application (exceljs, pdfkit, the portal…), and an operator's
+// `cert show` should not pay for `request import`. No group (or --help) loads all.
+const GROUPS: ReadonlyArray<{ names: readonly string[]; load: () => Register }> = [
+  { names: ["ca"], load: () => require("./commands/ca-commands").registerCaCommands },
+  { names: ["cert"], load: () => require("./commands/cert-commands").registerCertCommands },
+  { names: ["crl"], load: () => require("./commands/crl-commands").registerCrlCommands },
+  { names: ["migrate"], load: () => require("./commands/db-commands").registerDbCommands },
+  { names: ["unit", "demo"], load: () => require("./commands/unit-commands").registerUnitCommands },
+  { names: ["demo"], load: () => require("./commands/scale-commands").registerScaleCommands },
+  { names: ["audit"], load: () => require("./commands/audit-commands").registerAuditCommands },
+  { names: ["user"], load: () => require("./commands/user-commands").registerUserCommands },
+  { names: ["holiday"], load: () => require("./commands/holiday-commands").registerHolidayCommands },
+  { names: ["org-change"], load: () => require("./commands/org-change-commands").registerOrgChangeCommands },
+  { names: ["api-token"], load: () => require("./commands/api-token-commands").registerApiTokenCommands },
+  { names: ["request"], load: () => require("./commands/request-commands").registerRequestCommands },
+  { names: ["token"], load: () => require("./commands/token-commands").registerTokenCommands },
+  { names: ["backup", "restore"], load: () => require("./commands/backup-commands").registerBackupCommands },
+];
+
+/** The program with every command group, or only those named `only` (the group being run). */
+export function buildProgram(only?: string): Command {
   const program = new Command("chungthu")
     .description("chungthu TEST certificate authority")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showHelpAfterError(false);
-  registerCaCommands(program);
-  registerCertCommands(program);
-  registerCrlCommands(program);
-  registerDbCommands(program);
-  registerUnitCommands(program);
-  registerScaleCommands(program);
-  registerAuditCommands(program);
-  registerUserCommands(program);
-  registerHolidayCommands(program);
-  registerOrgChangeCommands(program);
-  registerApiTokenCommands(program);
-  registerRequestCommands(program);
-  registerTokenCommands(program);
-  registerBackupCommands(program);
+  const wanted = only !== undefined && GROUPS.some((g) => g.names.includes(only)) ? GROUPS.filter((g) => g.names.includes(only)) : GROUPS;
+  for (const g of wanted) g.load()(program);
   return program;
 }
 
 async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    const group = argv.slice(2).find((a) => !a.startsWith("-"));
+    await buildProgram(group).parseAsync(argv);
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
