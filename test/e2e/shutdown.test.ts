@@ -98,4 +98,38 @@ describe("graceful shutdown on SIGTERM", () => {
       await look.destroy();
     }
   });
+
+  it("WORKERS=2: SIGTERM to the primary lets each worker finish its request and close; exit 0, sqlite intact", async function () {
+    this.timeout(60_000);
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dir, CA_KEY_PASSPHRASE: TEST_PASSPHRASE, DEMO: "0", PORT: "0", HOST: "127.0.0.1", WORKERS: "2", SHUTDOWN_GRACE_MS: String(GRACE_MS), CHUNGTHU_QUIET_DEV_WARNING: "1" };
+    delete env.DATABASE_URL;
+    delete env.PUBLIC_URL;
+    server = await startServerProcess(env);
+    assert.match(server.output(), /2 processes/);
+    const pki = join(dir, "pki");
+    const body = readFileSync(join(dir, "ocsp-req.der"));
+    const inFlight = [slowPost(server.url, body), slowPost(server.url, body)];
+    await Promise.all(inFlight.map((r) => r.started));
+    await new Promise((r) => setTimeout(r, 100));
+    server.child.kill("SIGTERM");
+    await waitForOutput(server, /"shutting down"/);
+    await new Promise((r) => setTimeout(r, 200)); // the workers have their SIGTERM too
+    for (const r of inFlight) {
+      const res = await r.finish();
+      assert.equal(res.status, 200);
+      const respPath = join(dir, "ocsp-resp-cluster.der");
+      writeFileSync(respPath, res.body);
+      const check = opensslOk(["ocsp", "-respin", respPath, "-issuer", join(pki, "issuing.crt.pem"), "-serial", "0x1234567890abcdef", "-CAfile", join(pki, "chain.pem")]);
+      assert.match(check.stderr + check.stdout, /Response verify OK/);
+    }
+    const { code, signal } = await server.exit;
+    assert.equal(signal, null, server.output());
+    assert.equal(code, 0, server.output());
+    const look = knexFactory({ client: "sqlite3", connection: { filename: join(dir, "chungthu.sqlite") }, useNullAsDefault: true });
+    try {
+      assert.deepEqual(await look.raw("PRAGMA integrity_check"), [{ integrity_check: "ok" }]);
+    } finally {
+      await look.destroy();
+    }
+  });
 });
