@@ -72,8 +72,10 @@ export function checkRequestedExtensions(buf: Buffer, info: DerNode): void {
   c.expect(0x02, "version");
   c.expect(0x30, "subject");
   c.expect(0x30, "subjectPKInfo");
-  const attributes = c.expect(0xa0, "attributes");
+  // RFC 2986 requires the [0] even when empty; some old tools leave it out, which asks for nothing.
+  const attributes = c.optional(0xa0);
   c.finish("CertificationRequestInfo");
+  if (!attributes) return;
   let seenRequest = false;
   for (const attribute of children(buf, attributes)) {
     const a = new DerCursor(buf, attribute);

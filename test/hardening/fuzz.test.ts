@@ -26,7 +26,7 @@ import { parseRequestData } from "../../server/ra/request-forms";
 import { REQUEST_TYPES } from "../../server/ra/request-types";
 import { mixedScripts, validateSubject } from "../../server/ra/subject-policy";
 import { OcspRequestError, parseOcspRequest } from "../../server/publish/ocsp-request";
-import { buildCsr, CA_TRUE, extensionRequest } from "./hostile-csr";
+import { buildCsr, CA_TRUE, extensionRequest, KU_DIGITAL_SIGNATURE } from "./hostile-csr";
 
 const RUNS = 300;
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : process.env.CI === "true" ? 20_261_123 : Date.now() % 2 ** 31;
@@ -196,6 +196,9 @@ describe("hardening: fuzz (fast-check, bounded)", function () {
       params,
     );
     assert.equal(await outcome(buildCsr({ attributes: [extensionRequest([CA_TRUE])] })), "CSR_EXTENSION_REFUSED");
+    // Tolerated as before: a CSR without the attributes field, and one asking only for digitalSignature.
+    assert.equal(await outcome(buildCsr({ noAttributes: true })), "ACCEPTED");
+    assert.equal(await outcome(buildCsr({ attributes: [extensionRequest([KU_DIGITAL_SIGNATURE])] })), "ACCEPTED");
   });
 
   const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/;

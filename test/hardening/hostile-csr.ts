@@ -42,6 +42,8 @@ export interface BuildOptions {
   cn?: string;
   /** Raw DER of each Attribute (SEQUENCE { type, values SET }). */
   attributes?: Buffer[];
+  /** Leave out the attributes [0] (RFC 2986 requires it; some old tools omit it). */
+  noAttributes?: boolean;
   /** Bytes appended after the signed CertificationRequest. */
   trailing?: Buffer;
 }
@@ -49,7 +51,7 @@ export interface BuildOptions {
 /** A CSR signed with `key` (default a new P-256 key; ecdsa-with-SHA256 or sha256WithRSAEncryption), attributes as given. */
 export function buildCsr(opts: BuildOptions = {}, key: KeyObject = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey): Buffer {
   const spki = createPublicKeyDer(key);
-  const info = sequence([integer(0), name(opts.cn ?? "hardening"), spki, tlv(0xa0, opts.attributes ?? [])]);
+  const info = sequence([integer(0), name(opts.cn ?? "hardening"), spki, ...(opts.noAttributes ? [] : [tlv(0xa0, opts.attributes ?? [])])]);
   const sig = sign("sha256", info, key);
   const algorithm = key.asymmetricKeyType === "rsa" ? sequence([oid(OID_RSA_SHA256), NULL_DER]) : sequence([oid(OID_ECDSA_SHA256)]);
   const csr = sequence([info, algorithm, bitString(sig)]);
