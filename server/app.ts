@@ -41,6 +41,9 @@ export function createApp(deps: AppDeps): Express {
   app.engine("hbs", engine({ extname: ".hbs", defaultLayout: "main", layoutsDir: join(VIEWS, "layouts"), partialsDir: join(VIEWS, "partials"), helpers: viewHelpers(createTranslator()) }));
   app.set("view engine", "hbs");
   app.set("views", VIEWS);
+  // Compiled templates are kept (Express does so only with NODE_ENV=production): recompiling
+  // every view on every request doubled the list pages' latency. NODE_ENV=development re-reads them (config viewCache).
+  app.set("view cache", deps.config.viewCache);
   // OCSP is answered before Express (server/web/ocsp-http.ts). Relying parties
   // fetch CRLs and CA certificates over plain HTTP (RFC 5280 4.2.1.13):
   // those routes come before helmet so no HSTS/upgrade headers are attached to them.

@@ -50,6 +50,14 @@ export function createKeyRing(deps: { cas: CaStore; dataDir: string; passphrase:
       throw e;
     }));
 
+  // Parsing a CA certificate costs ~0.5 ms: once per certificate, not once per signature.
+  const subjects = new WeakMap<Buffer, Buffer>();
+  const subjectOf = (certDer: Buffer): Buffer => {
+    let s = subjects.get(certDer);
+    if (!s) subjects.set(certDer, (s = subjectDerOf(certDer)));
+    return s;
+  };
+
   const load = (record: CaRecord): LoadedCa => {
     let pair = keys.get(record.keyRef);
     if (!pair) {
@@ -61,7 +69,7 @@ export function createKeyRing(deps: { cas: CaStore; dataDir: string; passphrase:
       signer: pair.signer,
       alg: pair.alg,
       keyType: pair.alg.startsWith("rsa") ? "rsa" : "ec",
-      subjectDer: subjectDerOf(record.certDer),
+      subjectDer: subjectOf(record.certDer),
     };
   };
 

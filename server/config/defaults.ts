@@ -71,6 +71,7 @@ export const defaults = {
     publicationFailuresMax: 1,
     auditMaxAgeMinutes: 30,
   },
+  viewCache: true,
   demo: true,
   workers: 1,
   shutdownGraceMs: 8_000,

@@ -34,6 +34,7 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (env.SMTP_URL) out.mail = { ...(out.mail as object | undefined), smtpUrl: env.SMTP_URL };
   // PKCS11_MODULE selects the token keystore; the PIN stays in the variable PKCS11_PIN_ENV names.
   if (env.PKCS11_MODULE) out.ca = { keystore: { kind: "pkcs11", module: env.PKCS11_MODULE, slot: env.PKCS11_SLOT ?? "", pinEnv: env.PKCS11_PIN_ENV ?? "PKCS11_PIN" } };
+  if (env.NODE_ENV === "development") out.viewCache = false;
   if (env.DEMO !== undefined) out.demo = !["0", "false", "no"].includes(env.DEMO.toLowerCase());
   return out;
 }

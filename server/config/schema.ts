@@ -142,6 +142,8 @@ export const configSchema = z.object({
     /** Minutes since the audit chain was last verified in the background. */
     auditMaxAgeMinutes: z.number().positive(),
   }),
+  /** Keep compiled page templates (off with NODE_ENV=development, to edit views without a restart). */
+  viewCache: z.boolean(),
   demo: z.boolean(),
   /** Web processes sharing the port (node:cluster); 1 = a single process. */
   workers: z.coerce.number().int().min(1).max(64),
