@@ -6,7 +6,7 @@
 // before it goes on, so the parent knows what a client may have seen.
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { fsyncSync, openSync, writeSync } from "node:fs";
 import { webcrypto } from "node:crypto";
 import type { Actor, CallContext } from "../../server/access/actor";
 import type { Role } from "../../server/access/roles";
@@ -126,7 +126,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`crash-child: ${(e as Error).stack ?? String(e)}\n`);
-  closeSync(2);
-  process.exit(3);
+  // Exit once the message is out: writes to a pipe are asynchronous.
+  process.stderr.write(`crash-child: ${(e as Error).stack ?? String(e)}\n`, () => process.exit(3));
 });
