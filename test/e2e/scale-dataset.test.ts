@@ -11,7 +11,8 @@ import { join } from "node:path";
 import knexFactory, { type Knex } from "knex";
 import { forEachDatabase } from "../support/databases";
 import { lastLine, runCli } from "../support/cli";
-import { TEST_PASSPHRASE, TEST_PUBLIC_URL } from "../support/app";
+import { startTestServer, TEST_PASSPHRASE, TEST_PUBLIC_URL } from "../support/app";
+import { WebClient } from "../support/web-client";
 import { opensslOk, writeTemp } from "../support/openssl";
 import { loadConfig } from "../../server/config/load-config";
 import { openCore } from "../../server/core";
@@ -24,6 +25,7 @@ import { publicationUrls } from "../../server/ca/hierarchy";
 import { subjectPublicKeyBits } from "../../server/ca/signer";
 import { createHash } from "node:crypto";
 import { REQUEST_TYPES } from "../../server/ra/request-types";
+import { referenceOf } from "../../server/ra/request-ports";
 
 const pem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString("base64").replace(/.{64}/g, "$&\n").replace(/\n?$/, "\n")}-----END CERTIFICATE-----\n`;
 const n = (v: unknown) => Number(v);
@@ -158,6 +160,38 @@ forEachDatabase("scale dataset", (db) => {
       }
     } finally {
       await core.close();
+    }
+  });
+
+  it("the app shows it: lists, and a request of each state, a token and a certificate of the dataset", async function () {
+    this.timeout(120_000);
+    const pass = "Scale-test-password-42";
+    for (const [user, role, unit] of [["operator", "ca_operator", undefined], ["officer", "provincial_officer", "QM"]] as const) {
+      const r = await runCli(["user", "add", "--username", user, "--role", role, ...(unit ? ["--unit", unit] : []), "--password-env", "SCALE_PW"], { ...env, SCALE_PW: pass });
+      assert.equal(r.status, 0, r.stderr);
+    }
+    const server = await startTestServer(db);
+    try {
+      for (const who of ["operator", "officer"]) {
+        const web = new WebClient(server.url);
+        assert.equal((await web.signIn(who, pass)).status, 303, `${who} signs in`);
+        const paths = ["/", "/certificates", "/certificates?q=nguyen", "/subscribers", "/requests", "/requests?due=overdue", "/tokens"];
+        const reqs = (await k("requests").select("state").min({ id: "id" }).groupBy("state")) as Array<{ state: string; id: number }>;
+        for (const q of reqs) paths.push(`/requests/${q.id}`);
+        const tok = (await k("tokens").where({ state: "lost" }).first("id")) as { id: number };
+        paths.push(`/tokens/${tok.id}`);
+        const cert = (await k("certificates").where({ status: "revoked" }).whereNotNull("request_id").first("serial")) as { serial: string } | undefined;
+        if (cert) paths.push(`/certificates/${cert.serial}`);
+        for (const path of paths) {
+          const r = await web.get(path);
+          assert.equal(r.status, 200, `${who} ${path}: ${r.status} ${r.text.slice(0, 300)}`);
+          const id = /^\/requests\/(\d+)$/.exec(path)?.[1];
+          if (id) assert.ok(r.text.includes(referenceOf(Number(id))), `${path} shows its reference`);
+          if (path === "/certificates") assert.match(r.text, /thunghiemquymo\.gov\.vn|Thử Nghiệm Quy Mô/, "the list shows the dataset's certificates");
+        }
+      }
+    } finally {
+      await server.close();
     }
   });
 
