@@ -21,7 +21,6 @@ export interface CertFigureRow { unitId: number | null; profile: string; issued:
 export interface MonthRow { month: number; n: number }
 export interface ReasonRow { unitId: number | null; reason: number; n: number }
 export interface TokenStateRow { unitId: number | null; type: string; state: string; n: number }
-export interface RequestCountRow { unitId: number; type: string; n: number }
 export interface ProcessingRow { unitId: number; type: string; submittedAt: string; completedAt: string; dueDate: string | null }
 export interface ExpiringRow { unitId: number | null; within30: number; within60: number; within90: number }
 export interface OverdueRequestRow { id: number; unitId: number; type: string; state: string; summary: string; submittedAt: string | null; dueDate: string }
@@ -187,13 +186,6 @@ export function createReportStore(db: Knex | Knex.Transaction) {
       });
       const rows = await byUnitThen(w, base, moved, "t.unit_id", ["t.type", "e.to_state"], [["n", "count(*)"]]);
       return rows.map((r) => ({ unitId: unitOf(r.unitId), type: String(r.g0), state: String(r.g1), n: num(r.n) }));
-    },
-
-    /** Requests completed in [from, to) per filing unit and type. */
-    async requestsCompleted(w: ReportWindow): Promise<RequestCountRow[]> {
-      const qb = db("requests as r").where("r.state", "completed").where("r.completed_at", ">=", w.from).where("r.completed_at", "<", w.to);
-      const rows = (await inUnits(qb, "r.unit_id", w.unitIds).groupBy("r.unit_id", "r.type").select("r.unit_id", "r.type", db.raw("count(*) as n"))) as Array<{ unit_id: unknown; type: string; n: unknown }>;
-      return rows.map((r) => ({ unitId: num(r.unit_id), type: r.type, n: num(r.n) }));
     },
 
     /** The (submitted, completed, due) triples of requests completed in [from, to): working days are counted by the caller on the holiday calendar. */
