@@ -12,18 +12,18 @@ import { CrlStore, createCrlStore } from "./crl-store";
 import { createUnitStore, UnitStore } from "./unit-store";
 import { createSessionStore, SessionStore } from "./session-store";
 import { createSubscriberStore, SubscriberStore } from "./subscriber-store";
-import { createHolidayStore, HolidayStore } from "./holiday-store";
-import { createRequestStore, RequestStore } from "./request-store";
-import { ApiTokenStore, createApiTokenStore } from "./api-token-store";
-import { createOperationsStore, type OperationsStore } from "./operations-store";
 import { createTokenStore, TokenStore } from "./token-store";
+import { createHolidayStore, HolidayStore } from "./holiday-store";
 import { createUserStore, UserStore } from "./user-store";
+import { createRequestStore, RequestStore } from "./request-store";
 import { createMailLogStore, MailLogStore } from "./mail-log-store";
 import { createMailRecipientStore, MailRecipientStore } from "./mail-recipient-store";
 import { createOrgChangeStore, OrgChangeStore } from "./org-change-store";
 import { createReportStore, type ReportStore } from "./report-store";
 import { withUnitMoveLog } from "./unit-move-log";
 import { createRegisterStores, type RegisterStores } from "./register-stores";
+import { ApiTokenStore, createApiTokenStore } from "./api-token-store";
+import { createOperationsStore, type OperationsStore } from "./operations-store";
 
 export interface Store {
   cas: CaStore;
@@ -40,18 +40,18 @@ export interface Store {
   certificateQueries: CertificateQueryStore;
   /** The subscriber registry: who holds the certificates. */
   subscribers: SubscriberStore;
+  /** The token registry: USB tokens, SIM-PKI, HSM slots, their states and the certificates on them. */
+  tokens: TokenStore;
   /** The holiday calendar the working-day deadlines are counted on. */
   holidays: HolidayStore;
   /** Requests (dossiers, Mẫu 01–09), their steps and attachments. */
   requests: RequestStore;
-  /** API tokens for /api/v1: hashes only, per unit. */
-  apiTokens: ApiTokenStore;
-  /** The token registry: USB tokens, SIM-PKI, HSM slots, their states and the certificates on them. */
-  tokens: TokenStore;
   /** E-mail notifications sent or claimed, by dedupe key. */
   mailLog: MailLogStore;
   /** The mailer's look-ups: users by role with address and language, expiring certificates. */
   mailRecipients: MailRecipientStore;
+  /** API tokens for /api/v1: hashes only, per unit. */
+  apiTokens: ApiTokenStore;
   /** Staff transfers and agency mergers: affected objects, unit moves, org-change runs. */
   orgChanges: OrgChangeStore;
   /** The reports' aggregate queries (issue 6), on the units objects had on a past date. */
@@ -84,12 +84,12 @@ function bind(root: Knex, db: Knex | Knex.Transaction): Store {
     sessions: createSessionStore(db),
     certificateQueries: createCertificateQueryStore(db),
     subscribers: createSubscriberStore(db),
+    tokens: createTokenStore(db),
     holidays: createHolidayStore(db),
     requests: createRequestStore(db),
-    apiTokens: createApiTokenStore(db),
-    tokens: createTokenStore(db),
     mailLog: createMailLogStore(db),
     mailRecipients: createMailRecipientStore(db),
+    apiTokens: createApiTokenStore(db),
     // Every unit move is also recorded in unit_moves (reports on past years, issue 6).
     orgChanges: withUnitMoveLog(createOrgChangeStore(db), db),
     reports: createReportStore(db),

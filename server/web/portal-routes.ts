@@ -52,9 +52,9 @@ export function portalRoutes(deps: { portal: Portal; config: Config }): Router {
   r.use(reportExportRoutes(deps));
   r.use(reportRoutes(deps));
   r.use(registerRoutes(deps));
+  r.use(apiTokenRoutes(deps));
   r.use(staffChangeRoutes(deps));
   r.use(orgChangeRoutes(deps));
-  r.use(apiTokenRoutes(deps));
   // Before the request pages: their /requests/:id would otherwise take /requests/import.
   r.use(bulkImportRoutes(deps));
   r.use(requestRoutes(deps));
