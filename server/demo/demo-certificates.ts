@@ -34,6 +34,7 @@ import type { Store } from "../store/store";
 import { unitSourceFromStore, UnitSummary } from "../directory/unit-source";
 import { DEMO_ACTOR, DEMO_PROVINCE_CODE } from "./demo-province";
 import { seedDemoSubscribers } from "./demo-subscribers";
+import { prng } from "./prng";
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -70,25 +71,6 @@ export interface DemoCertificatesResult {
 // ---------------------------------------------------------------------------
 // Deterministic choices
 
-/** mulberry32: small, fast, good enough to pick names. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
-  const weighted = <T>(xs: ReadonlyArray<readonly [T, number]>): T => {
-    let r = next() * xs.reduce((s, [, w]) => s + w, 0);
-    for (const [x, w] of xs) if ((r -= w) < 0) return x;
-    return xs[xs.length - 1]![0];
-  };
-  return { next, int, pick, weighted };
-}
 
 // The most common Vietnamese family names, roughly by frequency.
 const FAMILY: ReadonlyArray<readonly [string, number]> = [

@@ -10,6 +10,8 @@ import { referenceOf } from "./request-ports";
 import { canTransition, isEditable, permissionsFor, TRANSITIONS, type RequestAction, type RequestState } from "./request-states";
 import type { RequestType } from "./request-types";
 
+type Counts = Awaited<ReturnType<RequestAccessDeps["store"]["requests"]["counts"]>>;
+
 /** Actions a page may offer besides the transitions. */
 export type RequestPageAction = RequestAction | "edit" | "attach";
 
@@ -56,25 +58,17 @@ export function createRequestReads(deps: RequestAccessDeps & { access: RequestAc
     async waitingFor(actor: Actor) {
       const today = vietnamDay(clock());
       const out: { toCheck: number; toApprove: number; returned: number; drafts: number; overdue: number; dueToday: number } = { toCheck: 0, toApprove: 0, returned: 0, drafts: 0, overdue: 0, dueToday: 0 };
-      const check = await scopeOf(actor, "requests.check");
-      if (check) {
-        const c = await store.requests.counts(check, today);
-        out.toCheck = c.byState.submitted ?? 0;
-        out.overdue = Math.max(out.overdue, c.overdue);
-        out.dueToday = Math.max(out.dueToday, c.dueToday);
-      }
-      const approve = await scopeOf(actor, "requests.approve");
-      if (approve) {
-        const c = await store.requests.counts(approve, today);
-        out.toApprove = c.byState.forwarded ?? 0;
-        out.overdue = Math.max(out.overdue, c.overdue);
-        out.dueToday = Math.max(out.dueToday, c.dueToday);
-      }
-      const file = await scopeOf(actor, "requests.file");
-      if (file) {
-        const c = await store.requests.counts(file, today);
-        out.returned = c.byState.returned ?? 0;
-        out.drafts = c.byState.draft ?? 0;
+      // Each role's part of the queue, counted in the units where it holds that role.
+      const parts = [
+        { permission: "requests.check", take: (c: Counts) => void (out.toCheck = c.byState.submitted ?? 0) },
+        { permission: "requests.approve", take: (c: Counts) => void (out.toApprove = c.byState.forwarded ?? 0) },
+        { permission: "requests.file", take: (c: Counts) => void ((out.returned = c.byState.returned ?? 0), (out.drafts = c.byState.draft ?? 0)) },
+      ] as const;
+      for (const part of parts) {
+        const scope = await scopeOf(actor, part.permission);
+        if (!scope) continue;
+        const c = await store.requests.counts(scope, today);
+        part.take(c);
         out.overdue = Math.max(out.overdue, c.overdue);
         out.dueToday = Math.max(out.dueToday, c.dueToday);
       }
