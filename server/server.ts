@@ -28,6 +28,7 @@ import { demoUsersBanner, seedDemoUsers } from "./demo/demo-users";
 import { demoCertificatesLine, seedDemoCertificates } from "./demo/demo-certificates";
 import { seedDemoRegisters } from "./demo/demo-registers";
 import { demoTokensLine, seedDemoTokens } from "./demo/demo-tokens";
+import { seedDemoRequests } from "./demo/demo-requests";
 import { createMailer } from "./mail/mailer";
 import { createNotifier } from "./mail/notifier";
 import { createRequestDigestSource } from "./ra/request-digest";
@@ -194,6 +195,11 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     // Approvals a crash interrupted: completed if their certificate was issued, otherwise back to the CA's queue.
     const resumed = await portal.requestExecutor.resumeStuck();
     if (resumed.length) log("warn", "interrupted request approvals completed", { requests: resumed });
+    if (config.demo) {
+      // A dozen dossiers in every state of the workflow, filed and checked by the demo users (idempotent).
+      const demoRequests = await seedDemoRequests({ store, requests: portal.requests, clock });
+      if (demoRequests.seeded) log("info", "demo requests created", { count: demoRequests.count });
+    }
   }
   // While running: pending rows that were too young at start, once they are stale (issuance-recovery.ts).
   const recoverySweep = background ? createRecoverySweep({ store, clock, log, resumeStuck: () => portal.requestExecutor.resumeStuck(), intervalMs: 60_000 }) : null;

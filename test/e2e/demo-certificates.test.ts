@@ -9,6 +9,7 @@ import { forEachDatabase } from "../support/databases";
 import { startTestServer, TestServer } from "../support/app";
 import { openssl, opensslOk, writeTemp, formatOpensslResult } from "../support/openssl";
 import { DEMO_CERTIFICATE_COUNT, emailLocalPart, seedDemoCertificates } from "../../server/demo/demo-certificates";
+import { seedDemoRequests } from "../../server/demo/demo-requests";
 import { DEMO_PROVINCE_CODE } from "../../server/demo/demo-province";
 import { demoNationalId, seedDemoSubscribers } from "../../server/demo/demo-subscribers";
 import { createScoper } from "../../server/access/scope";
@@ -23,6 +24,8 @@ forEachDatabase("demo certificates", (db) => {
   let demoUnits: number[];
   let all: CertificateSummary[];
   let startMs: number;
+  let fromRequests = new Set<string>();
+  let requestSubscribers = new Set<number>();
 
   async function list(units: UnitFilter): Promise<CertificateSummary[]> {
     const out: CertificateSummary[] = [];
@@ -42,7 +45,11 @@ forEachDatabase("demo certificates", (db) => {
     startMs = Date.now() - t;
     const source = unitSourceFromStore(server.core.store.units);
     demoUnits = await source.subtreeIds((await source.findByCode(DEMO_PROVINCE_CODE))!.id, new Date());
-    all = await list({ all: false, unitIds: demoUnits });
+    // The demo requests (server/demo/demo-requests.ts) issue through the workflow too: not part of the 300.
+    const completed = await server.core.store.requests.list({ units: { all: true }, states: ["completed"], today: "", sort: "newest", limit: 100, offset: 0 });
+    fromRequests = new Set(completed.rows.map((r) => r.resultSerial).filter((s): s is string => s !== null));
+    requestSubscribers = new Set(completed.rows.map((r) => r.subscriberId).filter((s): s is number => s !== null));
+    all = (await list({ all: false, unitIds: demoUnits })).filter((c) => !fromRequests.has(c.serial));
   });
 
   after(async () => {
@@ -141,7 +148,7 @@ forEachDatabase("demo certificates", (db) => {
     let after: string | undefined;
     for (;;) {
       const page = await store.subscribers.list({ units, limit: 100, after });
-      subscribers.push(...page.rows);
+      subscribers.push(...page.rows.filter((s) => !requestSubscribers.has(s.id)));
       if (!page.next) break;
       after = page.next;
     }
@@ -175,15 +182,25 @@ forEachDatabase("demo certificates", (db) => {
     assert.deepEqual(await seedDemoSubscribers({ store, units: units2, clock: () => new Date() }), { created: 0, linked: 0 });
   });
 
+  it("files demo requests in every state of the workflow through the real service, once", async () => {
+    const { store } = server.core;
+    const rows = (await store.requests.list({ units: { all: true }, today: "", sort: "newest", limit: 100, offset: 0 })).rows;
+    const states = new Set(rows.map((r) => r.state));
+    for (const s of ["draft", "submitted", "returned", "forwarded", "completed", "rejected", "withdrawn"]) assert.ok(states.has(s as never), `a demo request is ${s}`);
+    assert.equal(fromRequests.size, 1);
+    const again = await seedDemoRequests({ store, requests: server.portal.requests, clock: server.core.clock });
+    assert.equal(again.seeded, false);
+  });
+
   it("is idempotent: a second seeding adds nothing", async () => {
     const { config, store, keyRing, clock } = server.core;
     const before = await store.certificates.countAll();
     const again = await seedDemoCertificates({ config, store, keyRing, clock });
     assert.equal(again.seeded, false);
     assert.equal(again.total, 0);
-    assert.equal((await list({ all: false, unitIds: demoUnits })).length, DEMO_CERTIFICATE_COUNT);
+    assert.equal((await list({ all: false, unitIds: demoUnits })).length, DEMO_CERTIFICATE_COUNT + fromRequests.size);
     assert.equal(await store.certificates.countAll(), before);
-    assert.equal(await store.certificates.countByProfiles(["individual", "organization", "device"]), DEMO_CERTIFICATE_COUNT);
+    assert.equal(await store.certificates.countByProfiles(["individual", "organization", "device"]), DEMO_CERTIFICATE_COUNT + fromRequests.size);
   });
 
   it("shows a focal point only the certificates of their own agency", async () => {
@@ -195,12 +212,14 @@ forEachDatabase("demo certificates", (db) => {
     for (const unit of [stc, lamthu]) {
       const scope = await scoper.scopeFor({ userId: 1, username: "x", displayName: "x", roles: [{ role: "agency_focal_point", unitId: unit.id }] }, new Date(), "certificates.view");
       assert.equal(scope.all, false);
-      const seen = await list(scope.all ? { all: true } : { all: false, unitIds: scope.unitIds });
+      const seen = (await list(scope.all ? { all: true } : { all: false, unitIds: scope.unitIds })).filter((c) => !fromRequests.has(c.serial));
       const own = all.filter((c) => c.unitId === unit.id);
       assert.ok(own.length >= 10, `${unit.code}: ${own.length}`);
       assert.deepEqual(seen.map((c) => c.serial).sort(), own.map((c) => c.serial).sort(), unit.code);
       const counts = await store.certificateQueries.countByStatus(scope.all ? { all: true } : { all: false, unitIds: scope.unitIds }, new Date());
-      assert.equal(counts.active + counts.expired + counts.revoked, own.length);
+      // The demo request that completed issued its certificate in SH-STC.
+      const extra = unit.id === stc.id ? fromRequests.size : 0;
+      assert.equal(counts.active + counts.expired + counts.revoked, own.length + extra);
     }
   });
 });
