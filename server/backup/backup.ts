@@ -7,9 +7,7 @@ import { once } from "node:events";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import type { Config } from "../config/schema";
 import { AppError } from "../errors/app-error";
-import { createBackupStore } from "../store/backup-store";
-import { openDatabase } from "../store/connection";
-import { createCaStore } from "../store/ca-store";
+import { openBackupConnection } from "../store/backup-store";
 import { writeTarGz } from "./tar-gz";
 import { BACKUP_FORMAT, type Manifest } from "./manifest";
 
@@ -58,12 +56,11 @@ export async function createBackup(opts: BackupOptions): Promise<{ out: string; 
     }
   };
 
-  const db = openDatabase(config);
+  const store = openBackupConnection(config);
   try {
     // Files first, database second: every CRL number in the copied files is then
     // at most the snapshot's counter, so a restored CA never reissues a published number (RFC 5280 5.2.3).
     copyTree(config.dataDir);
-    const store = createBackupStore(db);
     mkdirSync(join(staging, "database"), { mode: 0o700 });
     let migrations: string[];
     let rows: Record<string, number> | null = null;
@@ -89,7 +86,7 @@ export async function createBackup(opts: BackupOptions): Promise<{ out: string; 
     // A key made between the file copy and the snapshot (responder renewal) is
     // referenced by the snapshot: key files are written once, before their row, so copy the newcomers now.
     copyTree(join(config.dataDir, "ca", "keys"));
-    const cas = await createCaStore(db).listActive();
+    const cas = await store.cas.listActive();
     if (opts.configFile && existsSync(opts.configFile)) {
       mkdirSync(join(staging, "config"), { mode: 0o700 });
       copyFileSync(opts.configFile, join(staging, "config", basename(opts.configFile)));
@@ -123,7 +120,7 @@ export async function createBackup(opts: BackupOptions): Promise<{ out: string; 
     renameSync(tmp, out);
     return { out, manifest };
   } finally {
-    await db.destroy();
+    await store.close();
     rmSync(staging, { recursive: true, force: true });
   }
 }

@@ -5,12 +5,10 @@ import { copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, rea
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import type { Knex } from "knex";
 import type { Config } from "../config/schema";
 import { AppError } from "../errors/app-error";
-import { createBackupStore } from "../store/backup-store";
-import { openDatabase } from "../store/connection";
-import { migrateLatest, MIGRATIONS_DIR } from "../store/migrate";
+import { openBackupConnection, type BackupConnection } from "../store/backup-store";
+import { MIGRATIONS_DIR } from "../store/migrate";
 import { sha256File } from "./backup";
 import { parseManifest, type Manifest } from "./manifest";
 import { extractTarGz } from "./tar-gz";
@@ -60,8 +58,8 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   const { config } = opts;
   const staging = mkdtempSync(join(tmpdir(), "chungthu-restore-"));
   // sqlite: nothing is opened before the file is in place (opening would create an empty database).
-  let db: Knex | null = null;
-  const database = () => (db ??= openDatabase(config));
+  let connection: BackupConnection | null = null;
+  const database = () => (connection ??= openBackupConnection(config));
   try {
     const manifest = await unpack(resolve(opts.input), staging);
     const dialect = config.databaseUrl ? "postgres" : "sqlite";
@@ -77,7 +75,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     const isSqlite = (n: string) => /^chungthu\.sqlite(-wal|-shm|-journal)?$/.test(n);
     const all = existsSync(config.dataDir) ? readdirSync(config.dataDir) : [];
     const dataEntries = all.filter((n) => !isSqlite(n));
-    const pgStore = dialect === "postgres" ? createBackupStore(database()) : null;
+    const pgStore = dialect === "postgres" ? database() : null;
     const inUse = [
       ...(all.some(isSqlite) ? ["DATA_DIR has a sqlite database"] : []),
       ...(pgStore && ((await pgStore.userTables()).length || (await pgStore.migrations()).length) ? ["the PostgreSQL database has tables"] : []),
@@ -101,12 +99,11 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
       copyFileSync(join(staging, "database", "chungthu.sqlite"), sqliteFile);
     } else {
       // Our migrations up to exactly the backup's, then its rows, then whatever this version adds.
-      const migrate = { directory: MIGRATIONS_DIR, loadExtensions: [".ts"] };
-      while ((await pgStore.migrations()).length < theirs.length) await database().migrate.up(migrate);
+      await pgStore.migrateUpTo(theirs.length);
       const tables = Object.keys(manifest.database.rows ?? {}).sort();
       await pgStore.loadPostgres(tables.map((table) => ({ table, lines: lines(join(staging, "database", `${table}.jsonl`)) })));
     }
-    const migrated = await migrateLatest(database());
+    const migrated = await database().migrateLatest();
 
     let files = 0;
     for (const p of manifest.parts.filter((x) => x.path.startsWith("data/"))) {
@@ -132,7 +129,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     }
     return { manifest, files, migrated, config: configResult };
   } finally {
-    if (db) await (db as Knex).destroy();
+    if (connection) await (connection as BackupConnection).close();
     rmSync(staging, { recursive: true, force: true });
   }
 }

@@ -3,7 +3,9 @@
 // transaction, every table as JSON rows) and loading it back. Knows nothing
 // about archives or files other than the sqlite snapshot it is told to write.
 import type { Knex } from "knex";
-import { dialectOf, type Dialect } from "./connection";
+import { dialectOf, openDatabase, type DatabaseSettings, type Dialect } from "./connection";
+import { migrateLatest, MIGRATIONS_DIR } from "./migrate";
+import { createCaStore, type CaStore } from "./ca-store";
 
 /** knex's own bookkeeping: the schema is rebuilt by the migrations, never copied. */
 const KNEX_TABLES = new Set(["knex_migrations", "knex_migrations_lock"]);
@@ -139,5 +141,30 @@ export function createBackupStore(db: Knex): BackupStore {
       const all = await tables(db);
       if (all.length) await db.raw(`DROP TABLE IF EXISTS ${all.map(ident).join(", ")} CASCADE`);
     },
+  };
+}
+
+/** A backup store on a connection of its own (the CLI's backup and restore run without the server). */
+export interface BackupConnection extends BackupStore {
+  /** Applies our migrations one at a time until `count` are applied: restore rebuilds exactly the backup's schema first. */
+  migrateUpTo(count: number): Promise<void>;
+  /** Applies the migrations newer than the restored data; their names. */
+  migrateLatest(): Promise<string[]>;
+  /** The CAs whose key files the archive must carry. */
+  cas: CaStore;
+  close(): Promise<void>;
+}
+
+export function openBackupConnection(settings: DatabaseSettings): BackupConnection {
+  const db = openDatabase(settings);
+  const store = createBackupStore(db);
+  return {
+    ...store,
+    async migrateUpTo(count) {
+      while ((await store.migrations()).length < count) await db.migrate.up({ directory: MIGRATIONS_DIR, loadExtensions: [".ts"] });
+    },
+    migrateLatest: () => migrateLatest(db),
+    cas: createCaStore(db),
+    close: () => db.destroy(),
   };
 }

@@ -9,10 +9,10 @@ import { startServer } from "../../server/server";
 import { seedAccessFixture } from "../support/access-fixture";
 import { startTestServer, testConfig, TEST_PASSPHRASE, TEST_PUBLIC_URL, type TestServer } from "../support/app";
 import type { DatabaseContext } from "../support/databases";
-import type { CrashFixture } from "./crash-protocol";
+import type { CrashFixture } from "../support/crash-protocol";
 
 const ROOT = join(__dirname, "..", "..");
-const CHILD = join(__dirname, "crash-child.ts");
+const CHILD = join(__dirname, "crash-child.fixture.ts");
 
 /** The CA hierarchy, the units and the users the children act as. */
 export async function prepareDatabase(db: DatabaseContext): Promise<CrashFixture> {

@@ -13,7 +13,7 @@ import type { Actor, CallContext } from "../../server/access/actor";
 import { forEachDatabase } from "../support/databases";
 import { opensslAsync } from "../support/openssl-async";
 import type { TestServer } from "../support/app";
-import { prng, type CrashFixture, type Outcome } from "./crash-protocol";
+import { prng, type CrashFixture, type Outcome } from "../support/crash-protocol";
 import { exited, lookAt, normSerial, prepareDatabase, ready, restart, spawnChild } from "./crash-fixture";
 
 const ROUNDS = 4;

@@ -10,7 +10,7 @@ import { startTestServer } from "../support/app";
 import { makeCsr } from "../support/csr";
 import { forEachDatabase } from "../support/databases";
 import { opensslAsync } from "../support/openssl-async";
-import type { CrashFixture, RaceCommand, RaceReply } from "./crash-protocol";
+import type { CrashFixture, RaceCommand, RaceReply } from "../support/crash-protocol";
 import { exited, lookAt, normSerial, prepareDatabase, ready, spawnChild } from "./crash-fixture";
 
 type Child = ReturnType<typeof spawnChild>;

@@ -14,7 +14,7 @@ import { runCli, lastLine } from "../support/cli";
 import { makeCsr } from "../support/csr";
 import { opensslOk } from "../support/openssl";
 import { makeTempDir, removeTempDir } from "../support/tmp";
-import { startServerProcess, waitForOutput, type ServerProcess } from "../crash/server-process";
+import { startServerProcess, waitForOutput, type ServerProcess } from "../support/server-process";
 
 const PASSPHRASE = "khoa-bi-mat-Ωμέγα-7f3a9c2e51";
 

@@ -10,7 +10,7 @@ import knexFactory from "knex";
 import { TEST_PASSPHRASE } from "../support/app";
 import { opensslOk } from "../support/openssl";
 import { makeTempDir, removeTempDir } from "../support/tmp";
-import { startServerProcess, waitForOutput, type ServerProcess } from "../crash/server-process";
+import { startServerProcess, waitForOutput, type ServerProcess } from "../support/server-process";
 
 const GRACE_MS = 2_500;
 

@@ -14,7 +14,7 @@ import { runCli } from "../support/cli";
 import { makeCsr } from "../support/csr";
 import { forEachDatabase } from "../support/databases";
 import { AttackTable } from "./attack-table";
-import { hostileCsrs, type HostileCsr } from "./hostile-csr";
+import { hostileCsrs, type HostileCsr } from "../support/hostile-csr";
 
 /** Runs `fn` over `items` with at most `n` at a time (CLI children are ~1 s of CPU each). */
 async function pool<T, R>(items: T[], n: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {

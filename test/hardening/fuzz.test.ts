@@ -26,7 +26,7 @@ import { parseRequestData } from "../../server/ra/request-forms";
 import { REQUEST_TYPES } from "../../server/ra/request-types";
 import { mixedScripts, validateSubject } from "../../server/ra/subject-policy";
 import { OcspRequestError, parseOcspRequest } from "../../server/publish/ocsp-request";
-import { buildCsr, CA_TRUE, extensionRequest, KU_DIGITAL_SIGNATURE } from "./hostile-csr";
+import { buildCsr, CA_TRUE, extensionRequest, KU_DIGITAL_SIGNATURE } from "../support/hostile-csr";
 
 const RUNS = 300;
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : process.env.CI === "true" ? 20_261_123 : Date.now() % 2 ** 31;

@@ -5,8 +5,8 @@ import { createHash, createPublicKey, generateKeyPairSync, sign, type KeyObject 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bitString, integer, NULL_DER, oid, sequence, set, tlv } from "../../server/asn1/der-writer";
-import { opensslOk } from "../support/openssl";
-import { breakSignature, makeCsr } from "../support/csr";
+import { opensslOk } from "./openssl";
+import { breakSignature, makeCsr } from "./csr";
 
 const OID_CN = "2.5.4.3";
 const OID_EXTENSION_REQUEST = "1.2.840.113549.1.9.14"; // PKCS#9 extensionRequest (RFC 2985 5.4.2)

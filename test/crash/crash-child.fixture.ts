@@ -13,7 +13,7 @@ import type { Role } from "../../server/access/roles";
 import { loadConfig } from "../../server/config/load-config";
 import { isAppError } from "../../server/errors/app-error";
 import { startServer, type RunningServer } from "../../server/server";
-import { prng, type CrashFixture, type Outcome, type RaceCommand, type RaceReply } from "./crash-protocol";
+import { prng, type CrashFixture, type Outcome, type RaceCommand, type RaceReply } from "../support/crash-protocol";
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
