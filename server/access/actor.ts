@@ -1,6 +1,7 @@
 // Who is acting: the signed-in user and the roles they hold, resolved once per
 // request and passed to every service that reads or changes something.
-import type { Role } from "./roles";
+import type { UserStore } from "../store/user-store";
+import { isRole, type Role } from "./roles";
 
 export interface RoleGrant {
   role: Role;
@@ -32,4 +33,11 @@ export function auditActor(actor: Actor | null): string {
 export function auditRole(actor: Actor | null): { role: string | null; unitId: number | null } {
   if (!actor || actor.roles.length === 0) return { role: null, unitId: null };
   return { role: actor.roles.map((r) => r.role).join(","), unitId: actor.roles.find((r) => r.unitId !== null)?.unitId ?? null };
+}
+
+/** A user as an Actor: their roles, as a sign-in resolves them (unknown role names are ignored). */
+export async function actorOfUser(users: Pick<UserStore, "rolesOf">, user: { id: number; username: string; displayName: string }): Promise<Actor> {
+  const roles: RoleGrant[] = [];
+  for (const g of await users.rolesOf([user.id])) if (isRole(g.role)) roles.push({ role: g.role, unitId: g.unitId });
+  return { userId: user.id, username: user.username, displayName: user.displayName, roles };
 }

@@ -8,9 +8,8 @@ import { AppError, isAppError } from "../errors/app-error";
 import type { SessionRecord } from "../store/session-store";
 import type { Store } from "../store/store";
 import type { UserRecord } from "../store/user-store";
-import { Actor, auditActor, auditRole, CallContext, RoleGrant } from "./actor";
+import { Actor, actorOfUser, auditActor, auditRole, CallContext } from "./actor";
 import { checkPasswordRules, PasswordHasher } from "./passwords";
-import { isRole } from "./roles";
 
 export interface AuthDeps {
   config: Config;
@@ -81,12 +80,7 @@ export function createAuthService(deps: AuthDeps) {
     );
   }
 
-  async function actorOf(user: UserRecord): Promise<Actor> {
-    const grants = await store.users.rolesOf([user.id]);
-    const roles: RoleGrant[] = [];
-    for (const g of grants) if (isRole(g.role)) roles.push({ role: g.role, unitId: g.unitId });
-    return { userId: user.id, username: user.username, displayName: user.displayName, roles };
-  }
+  const actorOf = (user: UserRecord): Promise<Actor> => actorOfUser(store.users, user);
 
   return {
     /** A session for a signed-out visitor, carrying the sign-in form's CSRF token. */

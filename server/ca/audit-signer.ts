@@ -3,16 +3,13 @@
 // statements with its key. The key never leaves this module; callers hand it
 // the statement bytes and get a signature back.
 import type { CaDeps } from "./ca-deps";
-import { createHash, verify as cryptoVerify, X509Certificate } from "node:crypto";
+import { verify as cryptoVerify, X509Certificate } from "node:crypto";
 import { join } from "node:path";
 import { AppError } from "../errors/app-error";
-import { publicationUrls } from "./hierarchy";
-import { runIssuanceCycle } from "./issue-cycle";
-import { generateKeyPair, readKeyFile, writeKeyFile } from "./key-file";
-import { buildName } from "./name";
-import { buildExtensions } from "./profiles";
+import { readKeyFile } from "./key-file";
+import { issueServiceSignerCertificate } from "./service-signer-cert";
 import { newSerial } from "./serial";
-import { createSigner, publicKeyHash } from "./signer";
+import { createSigner } from "./signer";
 
 export type AuditSignerDeps = CaDeps;
 
@@ -47,43 +44,9 @@ export function createAuditSigner(deps: AuditSignerDeps): AuditSigner {
       if (current && current.issuerCaId === issuing.record.id && current.notAfter.getTime() - now.getTime() > config.audit.signerRenewDays * DAY) {
         return false;
       }
-      const pair = generateKeyPair("p256");
       const stamp = now.toISOString().replace(/[-:TZ.]/g, "").slice(0, 14);
       const slug = `audit-${stamp}-${deps.random(3).toString("hex")}`;
-      writeKeyFile(join(config.dataDir, "ca", "keys", `${slug}.key.json`), slug, pair, config.caKeyPassphrase);
-      const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000);
-      const wanted = new Date(notBefore.getTime() + config.audit.signerValidityDays * DAY);
-      const notAfter = wanted < issuing.record.notAfter ? wanted : issuing.record.notAfter;
-      const urls = publicationUrls(config, issuing.record.slug);
-      const spki = pair.publicKey.export({ type: "spki", format: "der" });
-      const issued = await runIssuanceCycle(
-        { store, makeLintCopy: deps.makeLintCopy, clock },
-        {
-          issuer: issuing,
-          profile: "audit",
-          spec: {
-            serialHex: newSerial(deps.random),
-            subject: buildName({ commonName: AUDIT_SIGNER_CN, organization: config.ca.organization, locality: config.ca.locality }),
-            issuerSubjectDer: issuing.subjectDer,
-            notBefore,
-            notAfter: new Date(Math.floor(notAfter.getTime() / 1000) * 1000),
-            subjectPublicKeyDer: spki,
-            extensions: buildExtensions({
-              profile: "audit",
-              keyType: "ec",
-              subjectKeyId: publicKeyHash(pair.publicKey).toString("hex"),
-              authorityKeyId: issuing.record.ski,
-              urls,
-            }),
-          },
-          lint: { profile: "audit", keyType: "ec", maxDays: config.audit.signerValidityDays, urls },
-          commonName: AUDIT_SIGNER_CN,
-          email: null,
-          keyAlg: "p256",
-          spkiSha256: createHash("sha256").update(spki).digest("hex"),
-          actor,
-        },
-      );
+      const issued = await issueServiceSignerCertificate(deps, { issuing, profile: "audit", commonName: AUDIT_SIGNER_CN, slug, serialHex: newSerial(deps.random), actor });
       const x = new X509Certificate(issued.certDer);
       await store.transaction(async (tx) => {
         await tx.auditSigners.insert(

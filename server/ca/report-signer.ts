@@ -7,13 +7,10 @@ import { createHash, verify as cryptoVerify, X509Certificate } from "node:crypto
 import { join } from "node:path";
 import { AppError } from "../errors/app-error";
 import { encodeDetachedSignedData } from "./cms-signed-data";
-import { publicationUrls } from "./hierarchy";
-import { runIssuanceCycle } from "./issue-cycle";
-import { generateKeyPair, readKeyFile, writeKeyFile } from "./key-file";
-import { buildName } from "./name";
-import { buildExtensions } from "./profiles";
+import { readKeyFile } from "./key-file";
 import { newSerial } from "./serial";
-import { createSigner, publicKeyHash, type Signer } from "./signer";
+import { createSigner, type Signer } from "./signer";
+import { issueServiceSignerCertificate } from "./service-signer-cert";
 
 export type ReportSignerDeps = CaDeps;
 
@@ -73,43 +70,8 @@ export function createReportSigner(deps: ReportSignerDeps): ReportSigner {
     const now = clock();
     // The audit signer's validity policy serves both of the CA's service signers.
     if (current && current.notAfter.getTime() - now.getTime() > config.audit.signerRenewDays * DAY) return false;
-    const pair = generateKeyPair("p256");
     const serialHex = newSerial(deps.random);
-    const slug = keyLabel(serialHex);
-    writeKeyFile(join(config.dataDir, "ca", "keys", `${slug}.key.json`), slug, pair, config.caKeyPassphrase);
-    const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000);
-    const wanted = new Date(notBefore.getTime() + config.audit.signerValidityDays * DAY);
-    const notAfter = wanted < issuing.record.notAfter ? wanted : issuing.record.notAfter;
-    const urls = publicationUrls(config, issuing.record.slug);
-    const spki = pair.publicKey.export({ type: "spki", format: "der" });
-    const issued = await runIssuanceCycle(
-      { store, makeLintCopy: deps.makeLintCopy, clock },
-      {
-        issuer: issuing,
-        profile: REPORT_PROFILE,
-        spec: {
-          serialHex,
-          subject: buildName({ commonName: REPORT_SIGNER_CN, organization: config.ca.organization, locality: config.ca.locality }),
-          issuerSubjectDer: issuing.subjectDer,
-          notBefore,
-          notAfter: new Date(Math.floor(notAfter.getTime() / 1000) * 1000),
-          subjectPublicKeyDer: spki,
-          extensions: buildExtensions({
-            profile: REPORT_PROFILE,
-            keyType: "ec",
-            subjectKeyId: publicKeyHash(pair.publicKey).toString("hex"),
-            authorityKeyId: issuing.record.ski,
-            urls,
-          }),
-        },
-        lint: { profile: REPORT_PROFILE, keyType: "ec", maxDays: config.audit.signerValidityDays, urls },
-        commonName: REPORT_SIGNER_CN,
-        email: null,
-        keyAlg: "p256",
-        spkiSha256: createHash("sha256").update(spki).digest("hex"),
-        actor,
-      },
-    );
+    const issued = await issueServiceSignerCertificate(deps, { issuing, profile: REPORT_PROFILE, commonName: REPORT_SIGNER_CN, slug: keyLabel(serialHex), serialHex, actor });
     await store.audit.append(
       {
         actor,

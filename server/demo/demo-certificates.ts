@@ -246,7 +246,8 @@ function planCertificates(units: UnitSummary[], now: Date, count: number): Plan[
 // ---------------------------------------------------------------------------
 // Seeding
 
-async function makeCsr(): Promise<Buffer> {
+/** A P-256 key and CSR made in-process, as a token would (the subject in it is ignored). */
+export async function makeDemoCsr(): Promise<Buffer> {
   const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
   const keys = (await webcrypto.subtle.generateKey(alg, false, ["sign", "verify"])) as CryptoKeyPair;
   // The subject in the request is ignored: the CA builds it from validated fields.
@@ -309,7 +310,7 @@ export async function seedDemoCertificates(deps: SeedDemoCertificatesDeps): Prom
   events.sort((a, b) => a.at.getTime() - b.at.getTime() || (a.kind === "issue" ? -1 : 1));
 
   // The requests are made first, all at once (WebCrypto works off the main thread).
-  const csrs = new Map<Plan, Buffer>(await Promise.all(plans.map(async (p) => [p, await makeCsr()] as const)));
+  const csrs = new Map<Plan, Buffer>(await Promise.all(plans.map(async (p) => [p, await makeDemoCsr()] as const)));
   const serials = new Map<Plan, string>();
   const result: DemoCertificatesResult = { ...empty, byState: { ...empty.byState }, byProfile: { ...empty.byProfile }, reasons: {} };
   for (const e of events) {

@@ -4,24 +4,15 @@
 // checked and approved through the real request service by the demo users, so
 // /requests, the dashboards and the digests have something real to show.
 // Idempotent: does nothing once any request exists.
-import { webcrypto } from "node:crypto";
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
-import type { Actor, CallContext } from "../access/actor";
-import { isRole, type Role } from "../access/roles";
+import { actorOfUser, type CallContext } from "../access/actor";
 import type { RequestService } from "../ra/request-service";
 import type { RequestAction } from "../ra/request-states";
 import type { Store } from "../store/store";
+import { makeDemoCsr } from "./demo-certificates";
 
 // A minimal PDF standing in for the scanned, signed form of the demo dossiers.
 const DEMO_PDF = Buffer.from("%PDF-1.4\n% chungthu demo: bản scan mẫu đơn (giả lập)\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
 
-async function makeCsr(): Promise<Buffer> {
-  const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
-  const keys = (await webcrypto.subtle.generateKey(alg, false, ["sign", "verify"])) as CryptoKeyPair;
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: "CN=demo", keys, signingAlgorithm: alg });
-  return Buffer.from(csr.rawData);
-}
 
 interface Step {
   who: "officer" | "operator" | "filer";
@@ -70,9 +61,7 @@ export async function seedDemoRequests(deps: { store: Store; requests: RequestSe
   for (const username of ["demo.stc", "demo.lamthu", "demo.tinh", "demo.vanhanh"]) {
     const user = await store.users.findByUsername(username);
     if (!user) return { seeded: false, count: 0 };
-    const roles = (await store.users.rolesOf([user.id])).filter((g) => isRole(g.role)).map((g) => ({ role: g.role as Role, unitId: g.unitId }));
-    const actor: Actor = { userId: user.id, username, displayName: user.displayName, roles };
-    actors.set(username, { actor, requestId: "demo-seed" });
+    actors.set(username, { actor: await actorOfUser(store.users, user), requestId: "demo-seed" });
   }
   const stc = await store.units.findByCode("SH-STC");
   const lamthu = await store.units.findByCode("SH-X-LAMTHU");
@@ -83,7 +72,7 @@ export async function seedDemoRequests(deps: { store: Store; requests: RequestSe
   let count = 0;
   for (const p of plans(live.rows[0]?.serial ?? null, locked.rows[0]?.serial ?? null)) {
     const filer = actors.get(p.filer)!;
-    const r = await deps.requests.create(filer, { type: p.type, unitId: p.filer === "demo.stc" ? stc.id : lamthu.id, data: p.data, csr: p.csr ? await makeCsr() : null });
+    const r = await deps.requests.create(filer, { type: p.type, unitId: p.filer === "demo.stc" ? stc.id : lamthu.id, data: p.data, csr: p.csr ? await makeDemoCsr() : null });
     await deps.requests.attach(filer, r.id, { kind: "signed_form", filename: `mau-${p.type}.pdf`, contentType: "application/pdf", content: DEMO_PDF });
     for (const s of p.steps) {
       const ctx = s.who === "filer" ? filer : actors.get(s.who === "officer" ? "demo.tinh" : "demo.vanhanh")!;

@@ -10,6 +10,7 @@ import { AppError } from "../errors/app-error";
 import type { RequestRecord } from "../store/request-store";
 import type { Store } from "../store/store";
 import { referenceOf } from "./request-ports";
+import type { RequestAction } from "./request-states";
 import type { RequestType } from "./request-types";
 
 export interface RequestAccessDeps {
@@ -72,7 +73,17 @@ export function createRequestAccess(deps: RequestAccessDeps) {
     return type === "token_lost" || deps.config.requests.delegatedToProvince.includes(type);
   }
 
-  return { now, userIdOf, scopeOf, refuse, visible, requirePermission, isDelegated };
+  /**
+   * Why this request's type does not take this action at all (whatever its state), or null:
+   * only delegated types are completed by the province; the lost-token record is never sent to the CA.
+   */
+  function typeRefuses(type: RequestType, action: RequestAction): string | null {
+    if (action === "complete" && !isDelegated(type)) return "Loại hồ sơ này không được uỷ quyền cho Sở: hãy chuyển lên CA";
+    if (action === "forward" && type === "token_lost") return "Biên bản mất token do Sở xác nhận, không chuyển lên CA";
+    return null;
+  }
+
+  return { now, userIdOf, scopeOf, refuse, visible, requirePermission, isDelegated, typeRefuses };
 }
 
 export type RequestAccess = ReturnType<typeof createRequestAccess>;

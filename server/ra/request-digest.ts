@@ -1,8 +1,7 @@
 // The requests part of an officer's daily digest (server/mail/digest.ts): what
 // waits for them in their subtree, overdue and due today, the most urgent first.
 // Reads through the request service, so the digest sees exactly what the pages show.
-import type { Actor } from "../access/actor";
-import { isRole, type Role } from "../access/roles";
+import { actorOfUser } from "../access/actor";
 import type { Config } from "../config/schema";
 import type { Store } from "../store/store";
 import { referenceOf } from "./request-ports";
@@ -14,13 +13,7 @@ export function createRequestDigestSource(deps: { store: Store; requests: Reques
   return {
     async forUser(userId: number, _now: Date) {
       const user = await deps.store.users.findById(userId);
-      const grants = await deps.store.users.rolesOf([userId]);
-      const actor: Actor = {
-        userId,
-        username: user?.username ?? `user-${userId}`,
-        displayName: user?.displayName ?? "",
-        roles: grants.filter((g) => isRole(g.role)).map((g) => ({ role: g.role as Role, unitId: g.unitId })),
-      };
+      const actor = await actorOfUser(deps.store.users, { id: userId, username: user?.username ?? `user-${userId}`, displayName: user?.displayName ?? "" });
       const waiting = await deps.requests.waitingFor(actor);
       const ctx = { actor, requestId: null };
       // The digest is the officer's own reading: no audit entries for it (list() audits only refusals).

@@ -4,13 +4,9 @@
 import { z } from "zod";
 import { AppError } from "../errors/app-error";
 import { TRIGGER_REASON, type RevocationTrigger } from "./revocation-reasons";
-import { mixedScripts } from "./subject-policy";
+import { CONTROL, DNS, EMAIL, mixedScripts } from "./subject-policy";
 import type { RequestType } from "./request-types";
-
-// Control and invisible characters never belong in a name (they would end up in a certificate).
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/;
-const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
-const DNS = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+import { normaliseTokenSerial, TOKEN_SERIAL } from "./token-states";
 
 // A name (on a certificate) refuses tabs and line breaks as well, before they are collapsed to spaces;
 // prose (a reason, a purpose) may have line breaks from a textarea. Names also refuse mixed scripts
@@ -70,19 +66,17 @@ const serial = (label: string) =>
     .transform((s) => s.trim().toLowerCase().replace(/^0+(?=.)/, "").replace(/^(?=(?:..)*.$)/, "0"))
     .refine((s) => /^[0-9a-f]{1,40}$/.test(s), `${label}: phải là số hiệu chứng thư dạng hex`);
 
-// Token serials are kept upper-case (server/ra/token-service.ts normaliseTokenSerial).
-const TOKEN_SERIAL = /^[A-Z0-9][A-Z0-9._:-]{2,63}$/;
 const TOKEN_SERIAL_MESSAGE = "Số hiệu token: 3–64 ký tự gồm chữ, số, dấu chấm, hai chấm, gạch ngang, gạch dưới";
 
 const tokenSerial = z
   .string({ error: "Số hiệu token: bắt buộc" })
-  .transform((s) => s.normalize("NFC").trim().toUpperCase())
+  .transform(normaliseTokenSerial)
   .refine((s) => TOKEN_SERIAL.test(s), TOKEN_SERIAL_MESSAGE);
 
 const optionalTokenSerial = z
   .string()
   .optional()
-  .transform((s) => (s === undefined || s.trim() === "" ? undefined : s.normalize("NFC").trim().toUpperCase()))
+  .transform((s) => (s === undefined || s.trim() === "" ? undefined : normaliseTokenSerial(s)))
   .refine((s) => s === undefined || TOKEN_SERIAL.test(s), TOKEN_SERIAL_MESSAGE);
 
 const days = z

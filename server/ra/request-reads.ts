@@ -2,6 +2,7 @@
 // actions this actor may take now; the scoped list with state, type and deadline
 // filters; and what waits for an actor (dashboard panel, daily digest).
 import type { Actor, CallContext } from "../access/actor";
+import type { Permission } from "../access/roles";
 import { inScope } from "../access/scope";
 import { vietnamDay } from "../directory/unit-source";
 import { AppError } from "../errors/app-error";
@@ -17,19 +18,20 @@ export type RequestPageAction = RequestAction | "edit" | "attach";
 
 export function createRequestReads(deps: RequestAccessDeps & { access: RequestAccess }) {
   const { store, clock } = deps;
-  const { scopeOf, visible, isDelegated } = deps.access;
+  const { scopeOf, visible, isDelegated, typeRefuses } = deps.access;
   return {
     /** The request page: the request, its history, files, what this actor may do now. */
     async get(ctx: CallContext, id: number) {
       const r = await visible(ctx, id, "view");
       const [events, attachments] = await Promise.all([store.requests.events(id), store.requests.attachments(id)]);
       const actions: RequestPageAction[] = [];
+      // One scope per permission for the whole page (each is a subtree query for unit roles).
+      const scopes = new Map<Permission, ReturnType<typeof scopeOf>>();
+      const scopeFor = (p: Permission) => scopes.get(p) ?? scopes.set(p, scopeOf(ctx.actor, p)).get(p)!;
       for (const a of Object.keys(TRANSITIONS) as RequestAction[]) {
-        if (!canTransition(a, r.state)) continue;
-        if (a === "complete" && !isDelegated(r.type)) continue;
-        if (a === "forward" && r.type === "token_lost") continue;
+        if (!canTransition(a, r.state) || typeRefuses(r.type, a)) continue;
         for (const p of permissionsFor(a, r.state)) {
-          const scope = await scopeOf(ctx.actor, p);
+          const scope = await scopeFor(p);
           if (scope && inScope(scope, r.unitId)) {
             actions.push(a);
             break;

@@ -7,7 +7,9 @@ import { AppError } from "../errors/app-error";
 import { inScope, type Scope } from "../access/scope";
 import type { Config } from "../config/schema";
 import type { Store } from "../store/store";
+import { vietnamDay } from "../directory/unit-source";
 import { checkCsr, decodeCsr } from "./csr-check";
+import { referenceOf } from "./request-ports";
 import { parseRequestData, type RequestData } from "./request-forms";
 import { issuesCertificate, isTokenRequest, NEW_CERT_PROFILE, type RequestType } from "./request-types";
 
@@ -48,7 +50,7 @@ export async function resolveRequest(
     }
     summary = String(d.fullName ?? d.organizationName ?? d.clerkName ?? d.deviceName ?? "");
     if (type === "new_organization" && !d.organizationName) {
-      const unit = (await store.units.versionsAsOf(new Date(deps.clock().getTime() + 7 * 3_600_000).toISOString().slice(0, 10), [unitId]))[0];
+      const unit = (await store.units.versionsAsOf(vietnamDay(deps.clock()), [unitId]))[0];
       summary = unit?.name ?? summary;
     }
   }
@@ -67,7 +69,7 @@ export async function resolveRequest(
     }
     summary = cert!.commonName;
     const open = (await store.requests.openForTarget(serial, CERT_TYPES)).filter((r) => r.id !== input.selfId);
-    if (open.length) throw new AppError("REQUEST_DUPLICATE", `Chứng thư này đang có hồ sơ ${open.map((r) => `YC-${String(r.id).padStart(6, "0")}`).join(", ")} chưa xử lý xong`, { requestIds: open.map((r) => r.id) });
+    if (open.length) throw new AppError("REQUEST_DUPLICATE", `Chứng thư này đang có hồ sơ ${open.map((r) => referenceOf(r.id)).join(", ")} chưa xử lý xong`, { requestIds: open.map((r) => r.id) });
   }
 
   if (typeof d.tokenSerial === "string") {
@@ -79,7 +81,7 @@ export async function resolveRequest(
     if (isTokenRequest(type)) {
       summary = `Token ${token!.serial}`;
       const open = (await store.requests.openForToken(token!.id, [type])).filter((r) => r.id !== input.selfId);
-      if (open.length) throw new AppError("REQUEST_DUPLICATE", `Token này đang có hồ sơ cùng loại chưa xử lý xong (YC-${String(open[0]!.id).padStart(6, "0")})`, { requestIds: open.map((r) => r.id) });
+      if (open.length) throw new AppError("REQUEST_DUPLICATE", `Token này đang có hồ sơ cùng loại chưa xử lý xong (${referenceOf(open[0]!.id)})`, { requestIds: open.map((r) => r.id) });
     }
   }
 

@@ -49,7 +49,7 @@ export type { RequestPageAction } from "./request-reads";
 export function createRequestService(deps: RequestServiceDeps) {
   const { store, clock } = deps;
   const access = createRequestAccess(deps);
-  const { now, userIdOf, scopeOf, refuse, visible, requirePermission, isDelegated } = access;
+  const { now, userIdOf, scopeOf, refuse, visible, requirePermission, typeRefuses } = access;
 
   async function step(
     ctx: CallContext,
@@ -281,6 +281,8 @@ export function createRequestService(deps: RequestServiceDeps) {
       if ((action === "forward" || action === "approve" || action === "complete") && issuesCertificate(r.type) && !r.hasCsr) {
         return refuse(ctx, action, new AppError("REQUEST_INVALID", "Hồ sơ chưa có yêu cầu ký chứng thư (CSR) tạo trên token: hãy trả lại để đơn vị bổ sung", { fields: { csr: "Chưa có CSR" } }), String(id));
       }
+      const notForType = typeRefuses(r.type, action);
+      if (notForType) return refuse(ctx, action, new AppError("REQUEST_STATE_INVALID", notForType), String(id));
       switch (action) {
         case "submit":
           return submitNow(ctx, r, r.state === "returned" ? "resubmit" : "submit");
@@ -288,7 +290,6 @@ export function createRequestService(deps: RequestServiceDeps) {
         case "forward":
         case "return":
         case "reject": {
-          if (action === "forward" && r.type === "token_lost") return refuse(ctx, action, new AppError("REQUEST_STATE_INVALID", "Biên bản mất token do Sở xác nhận, không chuyển lên CA"), String(id));
           await step(ctx, r, action, [r.state], t.to, reason, action === "return" || action === "reject" ? { lastReason: reason } : action === "withdraw" ? { completedAt: now() } : {});
           const after = (await store.requests.findById(id))!;
           if (action === "forward") notice("waiting_approval", after, reason);
@@ -297,7 +298,6 @@ export function createRequestService(deps: RequestServiceDeps) {
           return after;
         }
         case "complete":
-          if (!isDelegated(r.type)) return refuse(ctx, action, new AppError("REQUEST_STATE_INVALID", "Loại hồ sơ này không được uỷ quyền cho Sở: hãy chuyển lên CA"), String(id));
           return deps.executor.execute(ctx, r, "complete", reason);
         case "approve":
           return deps.executor.execute(ctx, r, "approve", reason);

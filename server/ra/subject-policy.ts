@@ -21,7 +21,8 @@ export interface ValidSubject {
   dnsNames: string[];
 }
 
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/;
+/** Control and invisible characters: never in a name that ends up in a certificate. */
+export const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/;
 
 // Homoglyphs (UTS #39 5.2 "single script"): a name whose letters come from more
 // than one script, e.g. Latin with a Cyrillic "а" (U+0430) or a Greek "ο", could
@@ -45,8 +46,8 @@ export function mixedScripts(s: string): string[] | null {
   }
   return found.size > 1 ? [...found] : null;
 }
-const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
-const DNS = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+export const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+export const DNS = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 function text(field: string, value: string | undefined, max: number, required: boolean): string | undefined {
   if (value === undefined || value.trim() === "") {

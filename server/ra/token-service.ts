@@ -13,11 +13,12 @@ import type { CertificateSummary } from "../store/unit-scope-sql";
 import type { Store } from "../store/store";
 import type { TokenRecord } from "../store/token-store";
 import type { RevocationNotice, RevocationService } from "./revocation-service";
-import { isTokenState, isTokenType, moveOf, movesFrom, type TokenMove, type TokenState } from "./token-states";
+import { isTokenState, isTokenType, moveOf, movesFrom, normaliseTokenSerial, TOKEN_SERIAL, type TokenMove, type TokenState } from "./token-states";
+
+export { normaliseTokenSerial };
 import { createTokenTransitions } from "./token-transitions";
 
 /** Token serials as printed by the maker (or a SIM's ICCID, an HSM slot label); stored upper-case. */
-const SERIAL = /^[A-Z0-9][A-Z0-9._:-]{2,63}$/;
 
 export interface LostInfo {
   tokenId: number;
@@ -49,9 +50,6 @@ export interface RegisterInput {
   note?: string | null | undefined;
 }
 
-export function normaliseTokenSerial(s: string): string {
-  return s.normalize("NFC").trim().toUpperCase();
-}
 
 export function createTokenService(deps: TokenServiceDeps) {
   const { store, guard, scoper, clock } = deps;
@@ -101,7 +99,7 @@ export function createTokenService(deps: TokenServiceDeps) {
 
   async function insertToken(actor: string, ac: AuditContext, input: RegisterInput): Promise<TokenRecord> {
     const serial = normaliseTokenSerial(String(input.serial ?? ""));
-    if (!SERIAL.test(serial)) throw new AppError("TOKEN_INVALID", `"${serial.slice(0, 64)}" is not a token serial (3–64 letters, digits, . _ : -)`, { reason: "serial" });
+    if (!TOKEN_SERIAL.test(serial)) throw new AppError("TOKEN_INVALID", `"${serial.slice(0, 64)}" is not a token serial (3–64 letters, digits, . _ : -)`, { reason: "serial" });
     if (!isTokenType(input.type)) throw new AppError("TOKEN_INVALID", "unknown token type", { reason: "type" });
     const note = input.note?.trim().slice(0, 500) || null;
     const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);

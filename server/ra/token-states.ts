@@ -83,3 +83,10 @@ export function moveOf(from: TokenState, to: TokenState): TokenMove | null {
 export function movesFrom(from: TokenState): TokenMove[] {
   return TOKEN_MOVES.filter((m) => m.from === from);
 }
+
+/** Token serials as the registry keeps them: upper-case, 3–64 of A–Z 0–9 . _ : - */
+export const TOKEN_SERIAL = /^[A-Z0-9][A-Z0-9._:-]{2,63}$/;
+
+export function normaliseTokenSerial(s: string): string {
+  return s.normalize("NFC").trim().toUpperCase();
+}
