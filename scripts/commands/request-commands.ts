@@ -2,43 +2,24 @@
 // XLSX file as a named user, with the same checks and the same all-or-nothing
 // creation as the web import (server/ra/bulk-import.ts). The user's roles and
 // scope apply exactly as if they had signed in; every step is audited.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
-import type { Actor, CallContext, RoleGrant } from "../../server/access/actor";
-import { createArgon2Hasher } from "../../server/access/passwords";
-import { isRole } from "../../server/access/roles";
+import { actorOfUser, type Actor, type CallContext } from "../../server/access/actor";
 import type { Core } from "../../server/core";
-import { createPortal } from "../../server/directory/portal";
-import { unitSourceFromStore } from "../../server/directory/unit-source";
 import { AppError } from "../../server/errors/app-error";
 import { referenceOf } from "../../server/ra/request-ports";
+import { cliPortal } from "./cli-portal";
 import { withCore } from "./with-core";
 
 /** The named user as an Actor (their roles, as a sign-in would resolve them). */
 async function actorOf(core: Core, username: string): Promise<Actor> {
   const user = await core.store.users.findByUsername(username);
   if (!user || user.disabledAt) throw new AppError("USER_NOT_FOUND", `no active user ${username}`);
-  const roles: RoleGrant[] = [];
-  for (const g of await core.store.users.rolesOf([user.id])) if (isRole(g.role)) roles.push({ role: g.role, unitId: g.unitId });
-  return { userId: user.id, username: user.username, displayName: user.displayName, roles };
+  return actorOfUser(core.store.users, user);
 }
 
-function portalOf(core: Core) {
-  return createPortal({
-    config: core.config,
-    store: core.store,
-    units: unitSourceFromStore(core.store.units),
-    passwords: createArgon2Hasher(),
-    clock: core.clock,
-    random: (n) => randomBytes(n),
-    issuance: core.issuance,
-    revocation: core.revocation,
-    // Imported requests are drafts: nothing to announce by e-mail.
-    notify: () => {},
-  });
-}
 
 export function registerRequestCommands(program: Command): void {
   const request = program.command("request").description("requests (dossiers) of Decree 68/2024");
@@ -58,7 +39,7 @@ export function registerRequestCommands(program: Command): void {
       }
       await withCore(async (core) => {
         const ctx: CallContext = { actor: await actorOf(core, o.as), requestId: `cli-${randomUUID()}` };
-        const { preview, created } = await portalOf(core).bulkImport.importFile(ctx, { content, filename: basename(o.file) }, { defaultUnitCode: o.unit ?? null, dryRun: o.dryRun ?? false });
+        const { preview, created } = await cliPortal(core).bulkImport.importFile(ctx, { content, filename: basename(o.file) }, { defaultUnitCode: o.unit ?? null, dryRun: o.dryRun ?? false });
         for (const e of preview.errors) console.error(`dòng ${e.row}${e.column ? ` [${e.column}]` : ""}: ${e.message}`);
         if (!preview.ok) throw new AppError("IMPORT_INVALID", `${preview.errors.length} error(s) in ${preview.rows.filter((r) => r.errors.length).length} of ${preview.rows.length} rows; nothing was created`);
         if (o.dryRun) {

@@ -1,26 +1,22 @@
 // `token list|show|register|attach|move|lost`: the token registry from the
 // command line (the operator on the server is trusted like an admin; every
 // change and refusal is audited as cli:<user>). A lost token revokes every
-// certificate on it with keyCompromise in the same transaction; the running
+// certificate on it with keyCompromise and opens the Mẫu 09 record in the same transaction; the running
 // server's OCSP and CRL follow through the revocation feed within a second.
 import type { Command } from "commander";
-import { createAccessAudit } from "../../server/access/access-audit";
 import { canonicalSerial } from "../../server/ca/serial";
-import { createScoper } from "../../server/access/scope";
 import type { Core } from "../../server/core";
-import { createGuard } from "../../server/directory/guard";
-import { unitSourceFromStore } from "../../server/directory/unit-source";
 import { AppError } from "../../server/errors/app-error";
 import { reasonName } from "../../server/ra/revocation-reasons";
-import { createTokenService, normaliseTokenSerial } from "../../server/ra/token-service";
+import { normaliseTokenSerial } from "../../server/ra/token-service";
 import { isTokenState, isTokenType, TOKEN_STATES, TOKEN_TYPES } from "../../server/ra/token-states";
 import type { TokenRecord } from "../../server/store/token-store";
+import { cliPortal } from "./cli-portal";
 import { cliActor, withCore } from "./with-core";
 
+/** The portal's token service: its lost-token hook opens the Mẫu 09 record (and incident) like the web's action. */
 function service(core: Core) {
-  const scoper = createScoper(unitSourceFromStore(core.store.units));
-  const guard = createGuard({ scoper, audit: createAccessAudit({ store: core.store, clock: core.clock }), clock: core.clock });
-  return createTokenService({ store: core.store, revocation: core.revocation, guard, scoper, clock: core.clock });
+  return cliPortal(core).tokenActions;
 }
 
 async function unitIdOf(core: Core, code: string): Promise<number> {

@@ -70,6 +70,11 @@ forEachDatabase("CLI: tokens", (db) => {
       return /: revoked/.test(r.stdout) ? r.stdout : null;
     }, 2_000, "the server's OCSP to answer revoked");
     assert.match(answer, /Reason: keyCompromise/);
+    // Like the web's action: the Mẫu 09 record waits for the province's confirmation.
+    const token = (await server.core.store.tokens.findBySerial("TK-CLI-01"))!;
+    const records = await server.core.store.requests.openForToken(token.id, ["token_lost"]);
+    assert.equal(records.length, 1);
+    assert.equal(records[0]!.state, "submitted");
     refusal(await cli("token", "lost", "--serial", "TK-CLI-01"), "TOKEN_TRANSITION_INVALID");
     refusal(await cli("token", "show", "--serial", "TK-NONE"), "TOKEN_NOT_FOUND");
     assert.match(ok(await cli("token", "list", "--unit", "PROV", "--state", "lost")), /TK-CLI-01[\s\S]*^1 tokens$/m);
