@@ -65,6 +65,12 @@ export interface AuditHead {
 export interface AuditStore {
   /** Appends one entry to the chain (in the caller's transaction, or its own). */
   append(entry: AuditEntry, now: Date): Promise<void>;
+  /**
+   * Appends several entries, in order, as consecutive links of the chain: one
+   * head lock, multi-row inserts, one head move (a batch of revocations).
+   * Each entry's hash covers the previous one's exactly as append() would.
+   */
+  appendMany(entries: readonly AuditEntry[], now: Date): Promise<void>;
   forObject(objectType: string, objectId: string): Promise<AuditRecord[]>;
   recent(limit: number): Promise<AuditRecord[]>;
   /** The chain head: last id, its hash, and how many entries the chain has. */
@@ -144,52 +150,71 @@ export function createAuditStore(db: Knex | Knex.Transaction): AuditStore {
     return headOf((await trx("audit_head").where({ id: 1 }).first()) as HeadRow | undefined);
   }
 
+  type Fields = Omit<HashedEntry, "id" | "prevHash">;
+  const fieldsOf = (e: AuditEntry, at: string): Fields => ({
+    at,
+    actor: clip(e.actor, 128)!,
+    role: clip(e.role, 64),
+    unitId: e.unitId ?? null,
+    action: clip(e.action, 64)!,
+    objectType: clip(e.objectType, 32),
+    objectId: clip(e.objectId, 128),
+    outcome: e.outcome,
+    requestId: clip(e.requestId, 64),
+    details: summary(e.details),
+    before: summary(e.before),
+    after: summary(e.after),
+  });
+  const rowOf = (id: number, f: Fields, prevHash: string, hash: string) => ({
+    id,
+    at: f.at,
+    actor: f.actor,
+    role: f.role,
+    unit_id: f.unitId,
+    action: f.action,
+    object_type: f.objectType,
+    object_id: f.objectId,
+    outcome: f.outcome,
+    request_id: f.requestId,
+    details: f.details,
+    before_summary: f.before,
+    after_summary: f.after,
+    chain_version: CHAIN_VERSION,
+    prev_hash: prevHash,
+    hash,
+  });
+
+  /** Links `entries` after the head, inserts them and moves the head, on `trx`. */
+  async function link(trx: Knex.Transaction, entries: readonly AuditEntry[], now: Date): Promise<void> {
+    const at = toDbTime(now);
+    const fields = entries.map((e) => fieldsOf(e, at));
+    const head = await lockHead(trx);
+    const rows = [];
+    let prev = head.lastHash;
+    let id = head.lastId;
+    for (const f of fields) {
+      id++;
+      const hash = entryHash({ id, prevHash: prev, ...f });
+      rows.push(rowOf(id, f, prev, hash));
+      prev = hash;
+    }
+    // 16 columns a row: 200 rows stay under sqlite's bound-value and compound-select limits.
+    for (let i = 0; i < rows.length; i += 200) await trx("audit_log").insert(rows.slice(i, i + 200));
+    const moved = await trx("audit_head")
+      .where({ id: 1, last_id: head.lastId })
+      .update({ last_id: id, last_hash: prev, entry_count: head.entryCount + rows.length });
+    if (Number(moved) !== 1) throw new Error("audit chain head moved during an append");
+  }
+
+  async function appendMany(entries: readonly AuditEntry[], now: Date): Promise<void> {
+    if (entries.length === 0) return;
+    if (isTransaction(db)) await link(db, entries, now);
+    else await db.transaction((trx) => link(trx, entries, now));
+  }
+
   return {
-    async append(e, now) {
-      const fields = {
-        at: toDbTime(now),
-        actor: clip(e.actor, 128)!,
-        role: clip(e.role, 64),
-        unitId: e.unitId ?? null,
-        action: clip(e.action, 64)!,
-        objectType: clip(e.objectType, 32),
-        objectId: clip(e.objectId, 128),
-        outcome: e.outcome,
-        requestId: clip(e.requestId, 64),
-        details: summary(e.details),
-        before: summary(e.before),
-        after: summary(e.after),
-      };
-      const run = async (trx: Knex.Transaction) => {
-        const head = await lockHead(trx);
-        const id = head.lastId + 1;
-        const hash = entryHash({ id, prevHash: head.lastHash, ...fields });
-        await trx("audit_log").insert({
-          id,
-          at: fields.at,
-          actor: fields.actor,
-          role: fields.role,
-          unit_id: fields.unitId,
-          action: fields.action,
-          object_type: fields.objectType,
-          object_id: fields.objectId,
-          outcome: fields.outcome,
-          request_id: fields.requestId,
-          details: fields.details,
-          before_summary: fields.before,
-          after_summary: fields.after,
-          chain_version: CHAIN_VERSION,
-          prev_hash: head.lastHash,
-          hash,
-        });
-        const moved = await trx("audit_head")
-          .where({ id: 1, last_id: head.lastId })
-          .update({ last_id: id, last_hash: hash, entry_count: head.entryCount + 1 });
-        if (Number(moved) !== 1) throw new Error("audit chain head moved during an append");
-      };
-      if (isTransaction(db)) await run(db);
-      else await db.transaction(run);
-    },
+    append: (e, now) => appendMany([e], now),
+    appendMany,
     async forObject(objectType, objectId) {
       const rows = (await db("audit_log").where({ object_type: objectType, object_id: objectId }).orderBy("id")) as AuditRow[];
       return rows.map(toRecord);

@@ -59,6 +59,21 @@ export interface RevocationInput {
 
 export type RevokeOutcome = "revoked" | "not_found" | "already_revoked" | "not_valid";
 
+/** Several certificates revoked at one time with one reason (a merger batch, a leaver's certificates). */
+export interface RevocationBatchInput {
+  serials: readonly string[];
+  reason: number;
+  revokedAt: Date;
+  invalidityDate: Date | null;
+}
+
+export interface RevokeManyResult {
+  serial: string;
+  outcome: RevokeOutcome;
+  /** Set when revoked. */
+  caId: number | null;
+}
+
 export interface RevocationEvent {
   id: number;
   serial: string;
@@ -155,6 +170,12 @@ export interface CertificateStore {
   stalePending(before: Date): Promise<string[]>;
   /** Marks the certificate revoked and appends to the revocation feed, in one statement pair. Call inside a transaction. */
   revoke(input: RevocationInput): Promise<RevokeOutcome>;
+  /**
+   * revoke() for a set: one conditional UPDATE … RETURNING per 500 serials,
+   * then the feed rows in input order. A serial listed twice is already_revoked
+   * the second time. Call inside a transaction; results in input order.
+   */
+  revokeMany(input: RevocationBatchInput): Promise<RevokeManyResult[]>;
   /** Loads revoked certificates in one statement batch per call (no DER; for benchmarks and scale datasets). */
   bulkInsertRevoked(caId: number, rows: readonly BulkRevokedRow[], now: Date): Promise<void>;
   ocspStatus(caId: number, serial: string): Promise<OcspStatusRow | null>;
@@ -165,6 +186,44 @@ export interface CertificateStore {
 }
 
 export function createCertificateStore(db: Knex | Knex.Transaction): CertificateStore {
+  // Revocation (revoke, revokeMany): the conditional UPDATE and the feed rows.
+  async function revokeMany(input: RevocationBatchInput): Promise<RevokeManyResult[]> {
+    const revokedAt = toDbTime(input.revokedAt);
+    const invalidity = input.invalidityDate ? toDbTime(input.invalidityDate) : null;
+    const unique = [...new Set(input.serials)];
+    // Conditional UPDATE first: it takes the write lock (row locks on
+    // PostgreSQL), and exactly one of two concurrent revocations can match
+    // status = 'valid'; RETURNING says which rows this one changed.
+    const changed = new Map<string, { ca_id: number; not_after: string }>();
+    for (let i = 0; i < unique.length; i += 500) {
+      const rows = (await db("certificates")
+        .whereIn("serial", unique.slice(i, i + 500))
+        .andWhere("status", "valid")
+        .update({ status: "revoked", revoked_at: revokedAt, revocation_reason: input.reason, invalidity_date: invalidity })
+        .returning(["serial", "ca_id", "not_after"])) as Array<{ serial: string; ca_id: number; not_after: string }>;
+      for (const r of rows) changed.set(r.serial, r);
+    }
+    const unchanged = unique.filter((x) => !changed.has(x));
+    const statusOf = new Map<string, CertStatus>();
+    for (let i = 0; i < unchanged.length; i += 500) {
+      const rows = (await db("certificates").whereIn("serial", unchanged.slice(i, i + 500)).select("serial", "status")) as Array<{ serial: string; status: CertStatus }>;
+      for (const r of rows) statusOf.set(r.serial, r.status);
+    }
+    // Feed ids follow the input order (RETURNING's order is unspecified); 6 columns a row.
+    const feed = unique.filter((x) => changed.has(x)).map((serial) => ({ serial, ca_id: changed.get(serial)!.ca_id, reason: input.reason, revoked_at: revokedAt, invalidity_date: invalidity, cert_not_after: changed.get(serial)!.not_after }));
+    for (let i = 0; i < feed.length; i += 400) await db("revocations").insert(feed.slice(i, i + 400));
+    const seen = new Set<string>();
+    return input.serials.map((serial): RevokeManyResult => {
+      const first = !seen.has(serial);
+      seen.add(serial);
+      const c = changed.get(serial);
+      if (c && first) return { serial, outcome: "revoked", caId: Number(c.ca_id) };
+      if (c) return { serial, outcome: "already_revoked", caId: null };
+      const status = statusOf.get(serial);
+      return { serial, outcome: !status ? "not_found" : status === "revoked" ? "already_revoked" : "not_valid", caId: null };
+    });
+  }
+
   return {
     async insertPending(c, now) {
       await db("certificates").insert({
@@ -233,32 +292,10 @@ export function createCertificateStore(db: Knex | Knex.Transaction): Certificate
       return rows.map((r) => r.serial);
     },
     async revoke(input) {
-      const revokedAt = toDbTime(input.revokedAt);
-      const invalidity = input.invalidityDate ? toDbTime(input.invalidityDate) : null;
-      // Conditional UPDATE first: it takes the write lock, and exactly one of two
-      // concurrent revocations can match status = 'valid'.
-      const changed = await db("certificates")
-        .where({ serial: input.serial, status: "valid" })
-        .update({ status: "revoked", revoked_at: revokedAt, revocation_reason: input.reason, invalidity_date: invalidity });
-      if (Number(changed) !== 1) {
-        const row = (await db("certificates").where({ serial: input.serial }).first("status")) as { status: CertStatus } | undefined;
-        if (!row) return "not_found";
-        return row.status === "revoked" ? "already_revoked" : "not_valid";
-      }
-      const cert = (await db("certificates").where({ serial: input.serial }).first("ca_id", "not_after")) as {
-        ca_id: number;
-        not_after: string;
-      };
-      await db("revocations").insert({
-        serial: input.serial,
-        ca_id: cert.ca_id,
-        reason: input.reason,
-        revoked_at: revokedAt,
-        invalidity_date: invalidity,
-        cert_not_after: cert.not_after,
-      });
-      return "revoked";
+      const [r] = await revokeMany({ serials: [input.serial], reason: input.reason, revokedAt: input.revokedAt, invalidityDate: input.invalidityDate });
+      return r!.outcome;
     },
+    revokeMany,
     async bulkInsertRevoked(caId, rows, now) {
       const created = toDbTime(now);
       const certs = rows.map((r) => ({
