@@ -7,7 +7,7 @@
 // serial) when searching by name, so page 1000 costs what page 1 costs.
 import type { Knex } from "knex";
 import { toDbTime } from "./db-time";
-import { SUMMARY_COLUMNS, toCertificateSummary, whereInUnits, type CertificateSummary, type SummaryRow, type UnitFilter } from "./unit-scope-sql";
+import { SUMMARY_COLUMNS, toCertificateSummary, unitPageMerge, whereInUnits, WIDE_SCOPE, type CertificateSummary, type SummaryRow, type UnitFilter } from "./unit-scope-sql";
 import { prefixUpperBound, searchKey } from "./search-key";
 import type { CertStatus } from "./certificate-store";
 
@@ -86,7 +86,9 @@ export function createCertificateQueryStore(db: Knex | Knex.Transaction): Certif
       case undefined:
         return qb;
       case "active":
-        return qb.where("status", "valid").andWhere("not_after", ">", now);
+        // Most rows are active: "not_after || ''" keeps the planner from reading them by a not_after
+        // range and sorting them all; the page walks a (…, created_at, serial) index and filters instead.
+        return qb.where("status", "valid").andWhereRaw("not_after || '' > ?", [now]);
       case "expired":
         return qb.where("status", "valid").andWhere("not_after", "<=", now);
       default:
@@ -100,30 +102,35 @@ export function createCertificateQueryStore(db: Knex | Knex.Transaction): Certif
       const now = toDbTime(q.now);
       const mode = searchMode(q.text);
       const after = decodeCursor(q.after);
-      let qb = scopedForList(db("certificates").select([...SUMMARY_COLUMNS, "search_name"]), q.units, mode.kind === "none");
-      qb = withStatus(qb, q.status, now);
-      if (q.profile) qb = qb.where("profile", q.profile);
-
       // Name search walks (search_name, serial) in name order; everything else newest first.
       const byName = mode.kind === "name" || mode.kind === "serial";
-      if (mode.kind === "email") qb = qb.where("email", mode.email);
+      const order: Array<{ column: string; order?: "asc" | "desc" }> = byName
+        ? [{ column: "search_name" }, { column: "serial" }]
+        : [{ column: "created_at", order: "desc" }, { column: "serial", order: "desc" }];
       const namePrefix = (w: Knex.QueryBuilder, key: string) => w.where("search_name", ">=", key).andWhere("search_name", "<", prefixUpperBound(key));
-      if (mode.kind === "name") qb = namePrefix(qb, mode.key);
-      if (mode.kind === "serial") {
-        const { serial, key } = mode;
-        qb = qb.where((w) => {
-          w.where("serial", serial);
-          if (key) w.orWhere((x) => namePrefix(x, key));
-        });
-      }
-      if (byName) {
-        if (after) qb = qb.andWhere((w) => w.where("search_name", ">", after[0]).orWhere((x) => x.where("search_name", after[0]).andWhere("serial", ">", after[1])));
-        qb = qb.orderBy([{ column: "search_name" }, { column: "serial" }]);
-      } else {
-        if (after) qb = qb.andWhere((w) => w.where("created_at", "<", after[0]).orWhere((x) => x.where("created_at", after[0]).andWhere("serial", "<", after[1])));
-        qb = qb.orderBy([{ column: "created_at", order: "desc" }, { column: "serial", order: "desc" }]);
-      }
-      const rows = (await qb.limit(q.limit + 1)) as Row[];
+      /** Every filter but the units: status, profile, search, the cursor. */
+      const filtered = (qb: Knex.QueryBuilder): Knex.QueryBuilder => {
+        qb = withStatus(qb, q.status, now);
+        if (q.profile) qb = qb.where("profile", q.profile);
+        if (mode.kind === "email") qb = qb.where("email", mode.email);
+        if (mode.kind === "name") qb = namePrefix(qb, mode.key);
+        if (mode.kind === "serial") {
+          const { serial, key } = mode;
+          qb = qb.where((w) => {
+            w.where("serial", serial);
+            if (key) w.orWhere((x) => namePrefix(x, key));
+          });
+        }
+        if (after && byName) qb = qb.andWhere((w) => w.where("search_name", ">", after[0]).orWhere((x) => x.where("search_name", after[0]).andWhere("serial", ">", after[1])));
+        if (after && !byName) qb = qb.andWhere((w) => w.where("created_at", "<", after[0]).orWhere((x) => x.where("created_at", after[0]).andWhere("serial", "<", after[1])));
+        return qb;
+      };
+      const columns = [...SUMMARY_COLUMNS, "search_name"];
+      // Newest first in a scope of a few units (an agency, a small province): unit by unit (unitPageMerge).
+      const merge = mode.kind === "none" && !q.units.all && q.units.unitIds.length <= WIDE_SCOPE;
+      const rows = (await (merge && !q.units.all
+        ? unitPageMerge(db, q.units.unitIds, (unitId) => filtered(db("certificates").select(columns).where("unit_id", unitId)), order, q.limit + 1)
+        : filtered(scopedForList(db("certificates").select(columns), q.units, mode.kind === "none")).orderBy(order).limit(q.limit + 1))) as Row[];
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
       const next = rows.length > q.limit && last ? (byName ? encodeCursor(last.search_name ?? "", last.serial) : encodeCursor(last.created_at, last.serial)) : null;

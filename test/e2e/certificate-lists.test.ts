@@ -80,6 +80,17 @@ forEachDatabase("certificate list queries", (db) => {
     assert.equal(scoped.active + scoped.expired + scoped.revoked, rows.filter((r) => r.unit === 1).length);
   });
 
+  it("pages a few units' certificates of each status (read unit by unit and merged) exactly once, newest first", async () => {
+    const units: UnitFilter = { all: false, unitIds: [7, 2, 9, 4] };
+    const mine = rows.filter((r) => units.unitIds.includes(r.unit));
+    const expect = (keep: (r: (typeof rows)[number]) => boolean) => mine.filter(keep).sort(newestFirst).map((r) => r.serial);
+    assert.deepEqual(await allPages({ units, status: "active" }), expect((r) => r.status === "valid" && r.notAfter > now));
+    assert.deepEqual(await allPages({ units, status: "expired" }), expect((r) => r.status === "valid" && r.notAfter <= now));
+    assert.deepEqual(await allPages({ units, status: "revoked" }), expect((r) => r.status === "revoked"));
+    assert.deepEqual(await allPages({ units, profile: "organization" }), []);
+    assert.deepEqual(await allPages({ units: { all: false, unitIds: [5] } }), rows.filter((r) => r.unit === 5).sort(newestFirst).map((r) => r.serial));
+  });
+
   it("searches names without diacritics, in name order, within the scope", async () => {
     const units: UnitFilter = { all: false, unitIds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] };
     const found = await allPages({ units, text: "nguyen" });

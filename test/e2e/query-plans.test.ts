@@ -18,6 +18,7 @@ import { SCALE_PROVINCE_CODE } from "../../server/demo/scale-names";
 import { openScaleStore } from "../../server/store/scale-store";
 import { createStore, type Store } from "../../server/store/store";
 import { vietnamDay } from "../../server/directory/unit-source";
+import { WIDE_SCOPE } from "../../server/store/unit-scope-sql";
 
 const CERTS = Number(process.env.SCALE_PLAN_CERTS ?? 6000);
 const WATCHED = ["certificates", "requests", "subscribers", "revocations"];
@@ -72,12 +73,12 @@ forEachDatabase("query plans", (db) => {
   });
 
   /** Runs `fn` against the store and returns the plans of the statements it issued. */
-  async function plansOf(fn: () => Promise<unknown>): Promise<Array<{ sql: string; plan: string[] }>> {
+  async function plansOf(fn: () => Promise<unknown>): Promise<Array<{ sql: string; plan: string[]; tree?: PgNode }>> {
     captured = [];
     await fn();
     const queries = captured.filter((q) => /^\s*select/i.test(q.sql));
     assert.ok(queries.length > 0, "the function ran a query");
-    const out: Array<{ sql: string; plan: string[] }> = [];
+    const out: Array<{ sql: string; plan: string[]; tree?: PgNode }> = [];
     for (const q of queries) {
       captured = [];
       if (db.kind === "sqlite") {
@@ -89,7 +90,7 @@ forEachDatabase("query plans", (db) => {
         try {
           const r = await conn.query(`EXPLAIN (FORMAT JSON) ${q.sql}`, [...q.bindings]);
           const plan = r.rows[0]!["QUERY PLAN"] as Array<{ Plan: PgNode }>;
-          out.push({ sql: q.sql, plan: flatten(plan[0]!.Plan) });
+          out.push({ sql: q.sql, plan: flatten(plan[0]!.Plan), tree: plan[0]!.Plan });
         } finally {
           await k.client.releaseConnection(conn);
         }
@@ -100,6 +101,7 @@ forEachDatabase("query plans", (db) => {
 
   interface PgNode {
     "Node Type": string;
+    "Plan Rows"?: number;
     "Relation Name"?: string;
     "Index Name"?: string;
     Plans?: PgNode[];
@@ -123,7 +125,27 @@ forEachDatabase("query plans", (db) => {
     }
   }
 
-  it("the check itself flags a full scan (a filter no index serves)", async () => {
+  /**
+   * No sort of certificates straight off their scan: a keyset page must come
+   * from an index in its order (or be merged from per-unit pages that do), not
+   * from sorting every row of the scope. sqlite: "USE TEMP B-TREE FOR ORDER BY"
+   * right after a certificates SEARCH/SCAN; PostgreSQL: a Sort node whose
+   * input is a certificates scan expected to return more than 200 rows.
+   */
+  function assertNoScopeSort(what: string, plans: Array<{ sql: string; plan: string[]; tree?: PgNode }>) {
+    // PostgreSQL may rightly sort a few rows it expects (an agency's revoked ones): more than a few pages is the scope.
+    const scan = (n: PgNode) => /Scan/.test(n["Node Type"]) && n["Relation Name"] === "certificates" && (n["Plan Rows"] ?? 0) > 200;
+    const pgSorts = (n: PgNode): boolean => (n["Node Type"] === "Sort" && (n.Plans ?? []).some(scan)) || (n.Plans ?? []).some(pgSorts);
+    for (const p of plans) {
+      const sorted =
+        db.kind === "sqlite" ? p.plan.some((line, i) => line.startsWith("USE TEMP B-TREE FOR ORDER BY") && /^(SEARCH|SCAN) certificates\b/.test(p.plan[i - 1] ?? "")) : pgSorts(p.tree!);
+      assert.ok(!sorted, `${what}: the rows of the scope are sorted in the plan of\n${p.sql}\n${p.plan.join("\n")}`);
+    }
+  }
+
+  it("the checks themselves flag a full scan (a filter no index serves) and a sort of the scope", async () => {
+    const sorted = await plansOf(() => k("certificates").where("key_alg", "p256").orderBy("subject_dn").limit(5).select("serial"));
+    assert.throws(() => assertNoScopeSort("unindexed order", sorted), /sorted/);
     const plans = await plansOf(() => k("certificates").where("key_alg", "p384").orWhere("subject_dn", "like", "%Thử%").limit(5).select("serial"));
     assert.throws(() => assertIndexed("unindexed filter", plans), /full scan/);
   });
@@ -138,14 +160,36 @@ forEachDatabase("query plans", (db) => {
     assertIndexed("agency list", await plansOf(() => store.certificateQueries.list({ units, now: now(), limit: 50 })));
     assertIndexed("agency list, page 2", await plansOf(() => store.certificateQueries.list({ units, now: now(), limit: 50, after: first.next! })));
     assertIndexed("agency list, revoked", await plansOf(() => store.certificateQueries.list({ units, now: now(), limit: 50, status: "revoked" })));
+    for (const status of [undefined, "revoked", "active"] as const) {
+      assertNoScopeSort(`agency list, ${status ?? "all"}`, await plansOf(() => store.certificateQueries.list({ units, now: now(), limit: 50, status })));
+    }
+  });
+
+  it("certificate list of a small province (a few units, most of the rows): unit by unit, no sort of the scope", async () => {
+    // The demo province's shape: 12 units holding every certificate. "unit_id in (…) order by … limit"
+    // was answered on sqlite by sorting all of them (640 ms at 200k certificates).
+    const units = { all: false as const, unitIds: unitIds.slice(0, 12) };
+    assert.ok(units.unitIds.length <= WIDE_SCOPE);
+    const first = await store.certificateQueries.list({ units, now: now(), limit: 50 });
+    assert.ok(first.next, "more than one page");
+    for (const status of [undefined, "revoked", "active"] as const) {
+      const plans = await plansOf(() => store.certificateQueries.list({ units, now: now(), limit: 50, status }));
+      assertIndexed(`small province, ${status ?? "all"}`, plans);
+      assertNoScopeSort(`small province, ${status ?? "all"}`, plans);
+    }
+    const page2 = await plansOf(() => store.certificateQueries.list({ units, now: now(), limit: 50, after: first.next! }));
+    assertIndexed("small province, page 2", page2);
+    assertNoScopeSort("small province, page 2", page2);
   });
 
   it("certificate list of the whole province (wide scope), first and next keyset page", async () => {
     const units = { all: false as const, unitIds };
     const first = await store.certificateQueries.list({ units, now: now(), limit: 50 });
     assertIndexed("province list", await plansOf(() => store.certificateQueries.list({ units, now: now(), limit: 50 })));
+    assertNoScopeSort("province list", await plansOf(() => store.certificateQueries.list({ units, now: now(), limit: 50 })));
     assertIndexed("province list, page 2", await plansOf(() => store.certificateQueries.list({ units, now: now(), limit: 50, after: first.next! })));
     assertIndexed("whole-CA list", await plansOf(() => store.certificateQueries.list({ units: { all: true }, now: now(), limit: 50 })));
+    assertNoScopeSort("whole-CA list", await plansOf(() => store.certificateQueries.list({ units: { all: true }, now: now(), limit: 50 })));
   });
 
   it("certificate search by name prefix", async () => {
@@ -170,7 +214,10 @@ forEachDatabase("query plans", (db) => {
   });
 
   it("request counts for the dashboard", async () => {
-    assertIndexed("counts, province", await plansOf(() => store.requests.counts({ all: false, unitIds }, today())));
+    const province = await plansOf(() => store.requests.counts({ all: false, unitIds }, today()));
+    assertIndexed("counts, province", province);
+    // Every open dossier of the province is counted: from the index alone, not a row look-up each (sqlite states it).
+    if (db.kind === "sqlite") for (const p of province) assert.match(p.plan.join("\n"), /SEARCH requests USING COVERING INDEX/, `counts, province: row look-ups in\n${p.sql}\n${p.plan.join("\n")}`);
     assertIndexed("counts, whole CA", await plansOf(() => store.requests.counts({ all: true }, today())));
   });
 
