@@ -6,15 +6,19 @@
 // server's memory (goal ≤300 MB RSS at 1M). Reference: a bare node:http server
 // returning a fixed body of the same size as each page (the ceiling).
 //
-//   npx tsx scripts/bench/web-pages.ts [--certs 200000] [--requests 20000] [--duration 5] [--connections 4]
+//   npx tsx scripts/bench/web-pages.ts [--certs 200000] [--requests 20000] [--duration 5] [--connections 4] [--data DIR]
+//
+// --data DIR keeps the dataset in DIR (built on the first run, reused after):
+// for EXPLAIN on the same rows and for repeated runs without the load.
 import "reflect-metadata";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
+import { Client as KnexClient } from "knex";
 import { DEMO_PASSWORD } from "../../server/demo/demo-users";
 import { toDbTime } from "../../server/store/db-time";
 import { WebClient } from "../../test/support/web-client";
@@ -25,7 +29,19 @@ import { configEnv } from "./ocsp/setup-ca";
 const TYPES = ["new_individual", "new_individual", "new_individual", "renewal", "revocation", "change", "token_lost"];
 const STATES = ["completed", "completed", "completed", "completed", "submitted", "forwarded", "approved", "returned", "rejected", "draft"];
 
-async function load(dataDir: string, nCerts: number, nRequests: number): Promise<string> {
+/** The certificate the detail page shows: one the demo issued for real (the bulk rows carry no DER). */
+async function realSerial(dataDir: string): Promise<string> {
+  const db = openBenchDb(dataDir);
+  try {
+    const real = (await db("certificates").whereNotNull("cert_der").whereNotNull("unit_id").orderBy("serial").first("serial")) as { serial: string } | undefined;
+    if (!real) throw new Error("the demo issued no certificate");
+    return real.serial;
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function load(dataDir: string, nCerts: number, nRequests: number): Promise<void> {
   const server = await startInProcess(dataDir, { DEMO: "1" }); // the demo province, its users and CA
   const caId = (await server.core.keyRing.active("issuing"))!.record.id;
   await server.close();
@@ -57,11 +73,7 @@ async function load(dataDir: string, nCerts: number, nRequests: number): Promise
     await trx.commit();
     await db.raw(db.client.config.client === "pg" ? "ANALYZE" : "ANALYZE");
     process.stderr.write(`  loaded ${nCerts.toLocaleString("en-US")} certificates and ${nRequests.toLocaleString("en-US")} requests in ${fmt((performance.now() - t0) / 1000, 0)} s\n`);
-    // The detail page shows the certificate itself: one the demo issued for real (the bulk rows carry no DER).
     void serials;
-    const real = (await db("certificates").whereNotNull("cert_der").whereNotNull("unit_id").orderBy("serial").first("serial")) as { serial: string } | undefined;
-    if (!real) throw new Error("the demo issued no certificate");
-    return real.serial;
   } finally {
     await db.destroy();
   }
@@ -98,6 +110,60 @@ async function hammer(url: string, cookie: string | null, duration: number, conn
   return { p50: percentile(times, 50), p95: percentile(times, 95), rps: r.requests.average, n: times.length, non2xx };
 }
 
+interface InProcess {
+  sqlMs: number;
+  cpuMs: number;
+  queries: number;
+  slowest: string;
+}
+
+/**
+ * Each page loaded `n` times one after another by a server in this process:
+ * the SQL time per load (every query's round trip, timed around knex's
+ * Client.query) and the process CPU per load (ours and sqlite's threads), which
+ * a busy machine disturbs far less than the p95 of the autocannon run.
+ */
+async function inProcess(dataDir: string, pages: Array<[string, string]>, n: number): Promise<Map<string, InProcess>> {
+  const proto = KnexClient.prototype as unknown as { query: (conn: unknown, q: { sql?: string } | string) => Promise<unknown> };
+  const original = proto.query;
+  let sqlMs = 0;
+  let queries = 0;
+  const bySql = new Map<string, number>();
+  proto.query = async function (this: unknown, conn, q) {
+    const t = performance.now();
+    try {
+      return await original.call(this, conn, q);
+    } finally {
+      const ms = performance.now() - t;
+      sqlMs += ms;
+      queries++;
+      const sql = typeof q === "string" ? q : (q.sql ?? "");
+      bySql.set(sql, (bySql.get(sql) ?? 0) + ms);
+    }
+  };
+  const out = new Map<string, InProcess>();
+  const server = await startInProcess(dataDir);
+  try {
+    const web = new WebClient(server.url);
+    if ((await web.signIn("demo.tinh", DEMO_PASSWORD)).status !== 303) throw new Error("in-process sign-in failed");
+    for (const [page, path] of pages) {
+      await web.get(path); // warm-up
+      sqlMs = 0;
+      queries = 0;
+      bySql.clear();
+      const cpu0 = process.cpuUsage();
+      for (let i = 0; i < n; i++) await web.get(path);
+      const cpu = process.cpuUsage(cpu0);
+      const [sql, ms] = [...bySql].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
+      out.set(page, { sqlMs: sqlMs / n, cpuMs: (cpu.user + cpu.system) / 1000 / n, queries: queries / n, slowest: `${fmt(ms / n, 1)} ms: ${sql.slice(0, 160)}` });
+    }
+  } finally {
+    await server.close();
+    proto.query = original;
+  }
+  return out;
+}
+
 const CEILING = `const http=require("node:http");const body=Buffer.alloc(Number(process.env.SIZE),"x");
 const s=http.createServer((q,r)=>{r.writeHead(200,{"content-type":"text/html; charset=utf-8","content-length":body.length});r.end(body)});
 s.listen(0,"127.0.0.1",()=>console.log(JSON.stringify({url:"http://127.0.0.1:"+s.address().port})));process.stdin.on("end",()=>process.exit(0));process.stdin.resume();`;
@@ -107,27 +173,36 @@ async function main(): Promise<void> {
   const nRequests = arg("requests", 20_000);
   const duration = arg("duration", 5);
   const connections = arg("connections", 4);
-  const dir = mkdtempSync(join(tmpdir(), "chungthu-bench-web-"));
+  const keep = process.argv.includes("--data") ? process.argv[process.argv.indexOf("--data") + 1]! : null;
+  const dir = keep ?? mkdtempSync(join(tmpdir(), "chungthu-bench-web-"));
   const dataDir = join(dir, "data");
+  const loaded = join(dir, `loaded-${nCerts}-${nRequests}`);
   const rows: Array<{ page: string; path: string; bytes: number; ours: Awaited<ReturnType<typeof hammer>>; ceiling: Awaited<ReturnType<typeof hammer>> }> = [];
   let mem = { rss: 0, hwm: 0 };
+  let started = { rss: 0, hwm: 0 };
   try {
-    const serial = await load(dataDir, nCerts, nRequests);
+    if (!keep || !existsSync(loaded)) {
+      if (keep) rmSync(dataDir, { recursive: true, force: true });
+      await load(dataDir, nCerts, nRequests);
+      if (keep) writeFileSync(loaded, "");
+    }
+    const serial = await realSerial(dataDir);
+    const pages: Array<[string, string]> = [
+      ["certificate list", "/certificates"],
+      ["certificate search (name)", `/certificates?q=${encodeURIComponent("nguyễn văn")}`],
+      ["certificate detail", `/certificates/${serial}`],
+      ["dashboard", "/dashboard"],
+      ["request list", "/requests"],
+    ];
     // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops.
     const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : [];
     const server = await startChild([...prof, "--require", "tsx/cjs", join(__dirname, "support", "ocsp-server-child.ts")], { ...configEnv(dataDir), WORKERS: "1", NODE_ENV: "production" });
     try {
+      started = memoryMb(server.pid);
       const web = new WebClient(server.url);
       const signIn = await web.signIn("demo.tinh", DEMO_PASSWORD);
       if (signIn.status !== 303) throw new Error(`sign-in answered ${signIn.status}`);
       const cookie = [...web.cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("; ");
-      const pages: Array<[string, string]> = [
-        ["certificate list", "/certificates"],
-        ["certificate search (name)", `/certificates?q=${encodeURIComponent("nguyễn văn")}`],
-        ["certificate detail", `/certificates/${serial}`],
-        ["dashboard", "/dashboard"],
-        ["request list", "/requests"],
-      ];
       for (const [page, path] of pages) {
         const first = await web.get(path);
         if (first.status !== 200) throw new Error(`${path} answered ${first.status}`);
@@ -149,6 +224,8 @@ async function main(): Promise<void> {
       await new Promise((r) => server.child.once("exit", r));
     }
 
+    const local = await inProcess(dataDir, pages, 20);
+    for (const [page, l] of local) process.stderr.write(`  ${page} in-process: SQL ${fmt(l.sqlMs, 1)} ms, CPU ${fmt(l.cpuMs, 1)} ms, ${fmt(l.queries, 0)} queries; slowest ${l.slowest}\n`);
     const N = nCerts.toLocaleString("en-US");
     const M = nRequests.toLocaleString("en-US");
     const md = [
@@ -157,11 +234,16 @@ async function main(): Promise<void> {
       `Machine: ${machine()}. sqlite; one server process; signed in as the provincial officer (whole demo province in scope); ` +
         `autocannon in the bench process, ${connections} connections, ${duration} s per page after 1 s warm-up. Ceiling: bare node:http returning a fixed body of the page's size.`,
       "",
-      "| page | bytes | p50 ms | p95 ms | req/s | non-2xx | ceiling p95 ms | ceiling req/s | goal p95 ≤100 ms |",
-      "|---|---:|---:|---:|---:|---:|---:|---:|:---:|",
-      ...rows.map((r) => `| ${r.page} (\`${r.path.replace(/\?.*/, "?q=…")}\`) | ${r.bytes.toLocaleString("en-US")} | ${fmt(r.ours.p50, 1)} | ${fmt(r.ours.p95, 1)} | ${fmt(r.ours.rps, 0)} | ${r.ours.non2xx} | ${fmt(r.ceiling.p95, 1)} | ${fmt(r.ceiling.rps, 0)} | ${r.ours.p95 <= 100 ? "met" : "NOT met"} |`),
+      "SQL and CPU per load: the same page loaded 20 times one after another by a server in the bench process (SQL: every query's round trip; CPU: the whole process, client included, sqlite's threads too).",
       "",
-      `Server memory after the run: RSS ${fmt(mem.rss, 0)} MB, peak (VmHWM) ${fmt(mem.hwm, 0)} MB (goal ≤300 MB at 1M certificates).`,
+      "| page | bytes | p50 ms | p95 ms | req/s | non-2xx | ceiling p95 ms | ceiling req/s | SQL ms/load | CPU ms/load | queries/load | goal p95 ≤100 ms |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
+      ...rows.map((r) => {
+        const l = local.get(r.page)!;
+        return `| ${r.page} (\`${r.path.replace(/\?.*/, "?q=…")}\`) | ${r.bytes.toLocaleString("en-US")} | ${fmt(r.ours.p50, 1)} | ${fmt(r.ours.p95, 1)} | ${fmt(r.ours.rps, 0)} | ${r.ours.non2xx} | ${fmt(r.ceiling.p95, 1)} | ${fmt(r.ceiling.rps, 0)} | ${fmt(l.sqlMs, 1)} | ${fmt(l.cpuMs, 1)} | ${fmt(l.queries, 0)} | ${r.ours.p95 <= 100 ? "met" : "NOT met"} |`;
+      }),
+      "",
+      `Server memory once listening: RSS ${fmt(started.rss, 0)} MB (peak ${fmt(started.hwm, 0)} MB); after the run: RSS ${fmt(mem.rss, 0)} MB, peak (VmHWM) ${fmt(mem.hwm, 0)} MB (goal ≤300 MB at 1M certificates).`,
       "",
     ].join("\n");
     writeResult("web-pages", [
@@ -176,7 +258,7 @@ async function main(): Promise<void> {
       { what: `Web server memory at ${N} certificates (peak RSS)`, ours: `${fmt(mem.hwm, 0)} MB`, reference: "—", ratio: "—", goal: "≤300 MB at 1M", met: mem.hwm <= 300 },
     ], md);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   }
 }
 
