@@ -127,9 +127,14 @@ export function createCertificateQueryStore(db: Knex | Knex.Transaction): Certif
       };
       const columns = [...SUMMARY_COLUMNS, "search_name"];
       // Newest first in a scope of a few units (an agency, a small province): unit by unit (unitPageMerge).
+      // Each unit gives only its keys (created_at, serial: from the index alone when no filter needs the row),
+      // and only the page's rows are read in full.
       const merge = mode.kind === "none" && !q.units.all && q.units.unitIds.length <= WIDE_SCOPE;
       const rows = (await (merge && !q.units.all
-        ? unitPageMerge(db, q.units.unitIds, (unitId) => filtered(db("certificates").select(columns).where("unit_id", unitId)), order, q.limit + 1)
+        ? db("certificates")
+            .select(columns)
+            .whereIn("serial", db.select("serial").from(unitPageMerge(db, q.units.unitIds, (unitId) => filtered(db("certificates").select("created_at", "serial").where("unit_id", unitId)), order, q.limit + 1).as("k")))
+            .orderBy(order)
         : filtered(scopedForList(db("certificates").select(columns), q.units, mode.kind === "none")).orderBy(order).limit(q.limit + 1))) as Row[];
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
