@@ -28,8 +28,21 @@ export interface CrlInput {
   crlNumber: number | bigint;
   thisUpdate: Date;
   nextUpdate: Date;
-  /** Revoked certificates, in batches (e.g. pages of a database query). */
-  entries: AsyncIterable<CrlEntry[]> | Iterable<CrlEntry[]>;
+  /** Revoked certificates, in batches (e.g. pages of a database query): entry objects or packed text pages. */
+  entries: AsyncIterable<CrlEntry[] | PackedCrlEntries> | Iterable<CrlEntry[] | PackedCrlEntries>;
+}
+
+/**
+ * A page of revoked entries as the store selects them, one line per entry, without an
+ * object or a Date per entry (the cost of a 1M-entry CRL was in building those):
+ *   "<serial lowercase hex> <CRLReason> <revocationDate> [<invalidityDate>]" joined by "\n",
+ * both times in the store's fixed form "YYYY-MM-DDTHH:MM:SSZ" (UTC, whole seconds); an
+ * absent invalidityDate leaves the line ending in a space. `count` is how many lines the
+ * store selected: the encoder refuses a page whose line count differs.
+ */
+export interface PackedCrlEntries {
+  packed: string;
+  count: number;
 }
 
 export interface EncodedCrl {
@@ -37,6 +50,8 @@ export interface EncodedCrl {
   chunks: Buffer[];
   /** Total byte length of the chunks. */
   length: number;
+  /** How many revokedCertificates entries the CRL lists. */
+  entryCount: number;
 }
 
 /** A CRLReason this CA must not publish. */
@@ -150,6 +165,157 @@ function encodeBatch(batch: readonly CrlEntry[]): Buffer {
   return out;
 }
 
+// ---------------------------------------------------------------------------
+// Packed text pages (PackedCrlEntries): one pass over the characters, writing DER
+// into a reused scratch buffer; the page's bytes are then copied out once.
+
+/** Largest entry: SEQUENCE header 2, INTEGER 2 + 21, GeneralizedTime 17, extensions 2 + 12 + 26. */
+const MAX_PACKED_ENTRY = 2 + 23 + 17 + 2 + REASON_EXT_LEN + INVALIDITY_EXT_LEN;
+// By UTF-16 code unit (a full table, as der-writer's): -1 for anything but [0-9a-f], so OR-ing a run is negative iff one is not.
+const HEX = new Int8Array(65536).fill(-1);
+for (let i = 0; i < 10; i++) HEX[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX[97 + i] = 10 + i;
+const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+let packedScratch = Buffer.allocUnsafe(0);
+
+function packedFailure(text: string, at: number, why: string): CrlInputError {
+  const end = text.indexOf("\n", at);
+  const start = text.lastIndexOf("\n", at - 1) + 1;
+  return new CrlInputError(`CRL entry ${JSON.stringify(text.slice(start, end < 0 ? text.length : end))}: ${why}`);
+}
+
+/** Two decimal digits at text[i..i+1], or -1. */
+function two(text: string, i: number): number {
+  const a = text.charCodeAt(i) - 48;
+  const b = text.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * Writes the time "YYYY-MM-DDTHH:MM:SSZ" at text[i] as DER: UTCTime for 1950..2049 unless
+ * `generalized`, else GeneralizedTime (RFC 5280 4.1.2.5, 5.1.2.6, 5.3.2). Returns the new
+ * offset, or -1 when the text is not a valid time of that form.
+ */
+function writePackedTime(out: Buffer, off: number, text: string, i: number, generalized: boolean): number {
+  const century = two(text, i);
+  const yy = two(text, i + 2);
+  const month = two(text, i + 5);
+  const day = two(text, i + 8);
+  const hour = two(text, i + 11);
+  const minute = two(text, i + 14);
+  const second = two(text, i + 17);
+  if (
+    text.charCodeAt(i + 4) !== 45 || text.charCodeAt(i + 7) !== 45 || text.charCodeAt(i + 10) !== 84 ||
+    text.charCodeAt(i + 13) !== 58 || text.charCodeAt(i + 16) !== 58 || text.charCodeAt(i + 19) !== 90 ||
+    (century | yy | hour | minute | second) < 0 || hour > 23 || minute > 59 || second > 59 || month < 1 || month > 12 || day < 1
+  ) return -1;
+  const year = century * 100 + yy;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month]!)) return -1;
+  const utc = !generalized && year >= 1950 && year <= 2049;
+  out[off++] = utc ? 0x17 : 0x18;
+  out[off++] = utc ? 13 : 15;
+  if (!utc) {
+    out[off++] = text.charCodeAt(i);
+    out[off++] = text.charCodeAt(i + 1);
+  }
+  out[off++] = text.charCodeAt(i + 2);
+  out[off++] = text.charCodeAt(i + 3);
+  for (let k = i + 5; k < i + 19; k += 3) {
+    out[off++] = text.charCodeAt(k);
+    out[off++] = text.charCodeAt(k + 1);
+  }
+  out[off++] = 90; // Z
+  return off;
+}
+
+/** The revokedCertificates entries of one packed page, as a single buffer (see PackedCrlEntries). */
+function encodePacked(page: PackedCrlEntries): Buffer {
+  const text = page.packed;
+  const n = text.length;
+  const need = page.count * MAX_PACKED_ENTRY;
+  if (packedScratch.length < need) packedScratch = Buffer.allocUnsafe(need);
+  const out = packedScratch;
+  let off = 0;
+  let lines = 0;
+  let i = 0;
+  while (i < n) {
+    if (++lines > page.count) throw new CrlInputError(`CRL page holds more than the ${page.count} entries the store counted`);
+    const entryStart = off;
+    off += 2; // SEQUENCE header: every entry is shorter than 128 octets (MAX_PACKED_ENTRY)
+    // userCertificate: the serial as a non-negative INTEGER (RFC 5280 4.1.2.2).
+    const end = text.indexOf(" ", i);
+    if (end < 0) throw packedFailure(text, i, "not \"serial reason revokedAt [invalidityDate]\"");
+    let first = i;
+    while (first < end - 1 && text.charCodeAt(first) === 48) first++;
+    const digits = end - first;
+    if (digits === 0) throw packedFailure(text, i, "empty serial");
+    const top = HEX[text.charCodeAt(first)]!;
+    const odd = (digits & 1) === 1;
+    const pad = !odd && top >= 8;
+    const octets = (digits + 1) >> 1;
+    // A 0x00 sign octet may come on top (MAX_PACKED_ENTRY counts it).
+    if (octets > 20) throw packedFailure(text, i, "serial longer than 20 octets (RFC 5280 4.1.2.2)");
+    out[off++] = 0x02;
+    out[off++] = octets + (pad ? 1 : 0);
+    let bits = top;
+    let k = first;
+    if (odd) {
+      out[off++] = top;
+      k++;
+    } else if (pad) {
+      out[off++] = 0;
+    }
+    for (; k < end; k += 2) {
+      const hi = HEX[text.charCodeAt(k)]!;
+      const lo = HEX[text.charCodeAt(k + 1)]!;
+      bits |= hi | lo;
+      out[off++] = (hi << 4) | lo;
+    }
+    if (bits < 0) throw packedFailure(text, i, "serial is not lowercase hex");
+    // CRLReason (RFC 5280 5.3.1).
+    i = end + 1;
+    let reason = 0;
+    let c = text.charCodeAt(i);
+    if (!(c >= 48 && c <= 57)) throw packedFailure(text, i, "no CRLReason");
+    while (c >= 48 && c <= 57 && reason < 100) {
+      reason = reason * 10 + (c - 48);
+      c = text.charCodeAt(++i);
+    }
+    if (c !== 32) throw packedFailure(text, i, "no revocationDate");
+    assertPublishableReason(reason);
+    // revocationDate (5.1.2.6: Time, as thisUpdate).
+    i++;
+    off = writePackedTime(out, off, text, i, false);
+    if (off < 0) throw packedFailure(text, i, "revocationDate is not YYYY-MM-DDTHH:MM:SSZ");
+    i += 20;
+    if (text.charCodeAt(i) !== 32) throw packedFailure(text, i, "no separator after revocationDate");
+    i++;
+    const hasInvalidity = i < n && text.charCodeAt(i) !== 10;
+    const hasReason = reason !== 0; // 5.3.1: SHOULD omit reasonCode rather than use unspecified (0)
+    if (hasReason || hasInvalidity) {
+      out[off++] = TAG_SEQUENCE;
+      out[off++] = (hasReason ? REASON_EXT_LEN : 0) + (hasInvalidity ? INVALIDITY_EXT_LEN : 0);
+      if (hasReason) {
+        off += REASON_EXT_PREFIX.copy(out, off);
+        out[off++] = reason;
+      }
+      if (hasInvalidity) {
+        off += INVALIDITY_EXT_PREFIX.copy(out, off);
+        off = writePackedTime(out, off, text, i, true); // 5.3.2: always GeneralizedTime
+        if (off < 0) throw packedFailure(text, i, "invalidityDate is not YYYY-MM-DDTHH:MM:SSZ");
+        i += 20;
+      }
+    }
+    if (i < n && text.charCodeAt(i) !== 10) throw packedFailure(text, i, "trailing characters");
+    i++;
+    out[entryStart] = TAG_SEQUENCE;
+    out[entryStart + 1] = off - entryStart - 2;
+  }
+  if (lines !== page.count) throw new CrlInputError(`CRL page holds ${lines} entries, the store counted ${page.count}`);
+  return Buffer.from(out.subarray(0, off));
+}
+
 /** crlExtensions [0] EXPLICIT Extensions: authorityKeyIdentifier (5.2.1) and cRLNumber (5.2.3), both non-critical. */
 function crlExtensions(authorityKeyId: Buffer, crlNumber: number | bigint): Buffer {
   // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT KeyIdentifier OPTIONAL, … } (4.2.1.1)
@@ -185,11 +351,15 @@ export async function encodeCrl(input: CrlInput, signer: Signer): Promise<Encode
   checkInput(input);
   const batches: Buffer[] = [];
   let revokedLength = 0;
+  let entryCount = 0;
   for await (const batch of input.entries) {
-    if (batch.length === 0) continue;
-    const encoded = encodeBatch(batch);
+    const packed = !Array.isArray(batch);
+    const count = packed ? (batch as PackedCrlEntries).count : batch.length;
+    if (count === 0) continue;
+    const encoded = packed ? encodePacked(batch as PackedCrlEntries) : encodeBatch(batch);
     batches.push(encoded);
     revokedLength += encoded.length;
+    entryCount += count;
   }
 
   const head = Buffer.concat([
@@ -211,7 +381,7 @@ export async function encodeCrl(input: CrlInput, signer: Signer): Promise<Encode
   const outerContentLength = tbsLength + signer.algorithmIdentifier.length + signature.length;
   const outerHeader = header(TAG_SEQUENCE, outerContentLength);
   const chunks = [outerHeader, ...tbs, signer.algorithmIdentifier, signature];
-  return { chunks, length: outerHeader.length + outerContentLength };
+  return { chunks, length: outerHeader.length + outerContentLength, entryCount };
 }
 
 /** PEM with the "X509 CRL" label (RFC 7468 6). */

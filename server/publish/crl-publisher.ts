@@ -11,7 +11,7 @@ import { AppError } from "../errors/app-error";
 import type { KeyRing } from "../ca/key-ring";
 import type { Store } from "../store/store";
 import type { CrlRecord } from "../store/crl-store";
-import { CrlEntry, encodeCrl } from "./crl-encoder";
+import { encodeCrl } from "./crl-encoder";
 
 export interface CrlPublisherDeps {
   config: Config;
@@ -59,20 +59,13 @@ export function createCrlPublisher(deps: CrlPublisherDeps) {
       // RFC 5280 3.3: an entry stays until it has appeared on a CRL issued after
       // the certificate expired; two CRL periods of grace covers that.
       const since = new Date(thisUpdate.getTime() - 2 * validityMs);
-      let entryCount = 0;
-      const pages = store.certificates.crlEntries(caId, since);
-      const counted: AsyncIterable<CrlEntry[]> = {
-        async *[Symbol.asyncIterator]() {
-          for await (const page of pages) {
-            entryCount += page.length;
-            yield page;
-          }
-        },
-      };
+      // Packed text pages straight from the database: no object or Date per entry.
+      const entries = store.crls.revokedEntries(caId, since);
       const encoded = await encodeCrl(
-        { issuerNameDer: ca.subjectDer, authorityKeyId: Buffer.from(ca.record.ski, "hex"), crlNumber, thisUpdate, nextUpdate, entries: counted },
+        { issuerNameDer: ca.subjectDer, authorityKeyId: Buffer.from(ca.record.ski, "hex"), crlNumber, thisUpdate, nextUpdate, entries },
         ca.signer,
       );
+      const entryCount = encoded.entryCount;
       const dir = crlDir(config.dataDir, ca.record.slug);
       mkdirSync(dir, { recursive: true });
       const fileName = `${crlNumber}.crl`;

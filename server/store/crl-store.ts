@@ -1,5 +1,7 @@
-// SQL for the register of published CRLs (the DER itself is a file under DATA_DIR).
+// SQL for the register of published CRLs (the DER itself is a file under DATA_DIR)
+// and for the revoked entries a full CRL lists.
 import type { Knex } from "knex";
+import type { PackedCrlEntries } from "../publish/crl-encoder";
 import { fromDbTime, toDbTime } from "./db-time";
 
 export interface CrlRecord {
@@ -43,6 +45,11 @@ export interface CrlStore {
   latest(caId: number): Promise<CrlRecord | null>;
   /** File names of CRLs older than the newest `keep` for a CA, to prune from disk. */
   olderThanNewest(caId: number, keep: number): Promise<string[]>;
+  /**
+   * Every revocation of the CA's certificates not expired before `notExpiredSince`, for a
+   * full CRL: pages of packed text (PackedCrlEntries), keyset-paginated on the revocation id.
+   */
+  revokedEntries(caId: number, notExpiredSince: Date, pageSize?: number): AsyncIterable<PackedCrlEntries>;
 }
 
 export function createCrlStore(db: Knex | Knex.Transaction): CrlStore {
@@ -76,6 +83,33 @@ export function createCrlStore(db: Knex | Knex.Transaction): CrlStore {
         .limit(1000)
         .select("file_name")) as Array<{ file_name: string }>;
       return rows.map((r) => r.file_name);
+    },
+    revokedEntries(caId, notExpiredSince, pageSize = 50_000) {
+      const cutoff = toDbTime(notExpiredSince);
+      // One row and one string per page, joined in the database: the drivers' row objects
+      // and a Date per entry were most of the time of a full build (scripts/bench/crl-publish.ts).
+      // The order of revokedCertificates carries no meaning (RFC 5280 5.1.2.6); the keyset is max(id).
+      const agg = db.client.config.client === "pg" ? "string_agg(line, ? order by id)" : "group_concat(line, ?)";
+      const sql =
+        `select count(*) as n, max(id) as last, ${agg} as packed from (` +
+        "select id, serial || ' ' || reason || ' ' || revoked_at || ' ' || coalesce(invalidity_date, '') as line from revocations " +
+        "where ca_id = ? and id > ? and cert_not_after >= ? order by id limit ?) as page";
+      return {
+        async *[Symbol.asyncIterator]() {
+          let after = 0;
+          for (;;) {
+            const result = (await db.raw(sql, ["\n", caId, after, cutoff, pageSize])) as unknown;
+            // sqlite: the rows; PostgreSQL: a pg Result with .rows (count(*) as a string).
+            const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{ n: number | string; last: number | string | null; packed: string | null }>;
+            const row = rows[0];
+            const count = row ? Number(row.n) : 0;
+            if (count === 0 || !row?.packed) return;
+            yield { packed: row.packed, count };
+            if (count < pageSize) return;
+            after = Number(row.last);
+          }
+        },
+      };
     },
   };
 }

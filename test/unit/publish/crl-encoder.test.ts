@@ -4,7 +4,8 @@ import { generateKeyPairSync, verify } from "node:crypto";
 import { createSigner, type Signer } from "../../../server/ca/signer";
 import { children, encodedOf, parseDer, readOctetString, readOid, readSmallInteger, readTime, type DerNode } from "../../../server/asn1/der-reader";
 import { encodeTime, enumerated, generalizedTime, implicit, integerFromHex, octetString, oid, sequence, set, tlv } from "../../../server/asn1/der-writer";
-import { crlPem, CrlInputError, encodeCrl, RevocationReasonError, type CrlEntry, type CrlInput } from "../../../server/publish/crl-encoder";
+import { crlPem, CrlInputError, encodeCrl, RevocationReasonError, type CrlEntry, type CrlInput, type PackedCrlEntries } from "../../../server/publish/crl-encoder";
+import { toDbTime } from "../../../server/store/db-time";
 import { openssl } from "../../interop/pki-fixture";
 
 const keys = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
@@ -179,6 +180,67 @@ describe("crl-encoder", () => {
       ["an invalidity date after 9999", { serialHex: "0a", revokedAt: thisUpdate, reason: 0, invalidityDate: new Date("+010000-01-01T00:00:00Z") }, /invalidityDate/],
     ] as const) {
       it(`an entry with ${what}`, () => assert.rejects(encodeCrl(input([[entry]]), baseSigner), (e: unknown) => e instanceof CrlInputError && pattern.test(e.message)));
+    }
+  });
+
+  describe("packed text pages (the store's form)", () => {
+    const line = (e: CrlEntry) => `${e.serialHex} ${e.reason} ${toDbTime(e.revokedAt)} ${e.invalidityDate ? toDbTime(e.invalidityDate) : ""}`;
+    const pack = (entries: CrlEntry[]): PackedCrlEntries => ({ packed: entries.map(line).join("\n"), count: entries.length });
+
+    it("encodes each entry exactly like the plain encoding, across UTCTime/GeneralizedTime and leap days", async () => {
+      let seed = 11;
+      const rnd = (n: number) => ((seed = (seed * 48271) % 2147483647) % n);
+      const from = Date.parse("1900-01-01T00:00:00Z") / 1000;
+      const span = Date.parse("2101-01-01T00:00:00Z") / 1000 - from;
+      const at = () => new Date((from + Math.floor((rnd(65536) * 65536 + rnd(65536)) % span)) * 1000);
+      const entries: CrlEntry[] = [
+        { serialHex: "00", revokedAt: new Date("1950-01-01T00:00:00Z"), reason: 0 },
+        { serialHex: "0080", revokedAt: new Date("1949-12-31T23:59:59Z"), reason: 1, invalidityDate: new Date("2000-02-29T12:00:00Z") },
+        { serialHex: "7f" + "ff".repeat(19), revokedAt: new Date("2049-12-31T23:59:59Z"), reason: 10 },
+        { serialHex: "ff".repeat(20), revokedAt: new Date("2050-01-01T00:00:00Z"), reason: 9, invalidityDate: new Date("2024-02-29T00:00:00Z") },
+      ];
+      for (let i = 0; i < 3000; i++) {
+        const digits = 1 + rnd(40);
+        let serialHex = "";
+        for (let d = 0; d < digits; d++) serialHex += "0123456789abcdef"[rnd(16)];
+        entries.push({ serialHex, revokedAt: at(), reason: [0, 1, 2, 3, 4, 5, 9, 10][rnd(8)]!, invalidityDate: rnd(3) === 0 ? at() : null });
+      }
+      // Mixed with an object batch: both forms may come from one source.
+      const crl = await encodeCrl(input([pack(entries.slice(0, 1000)), entries.slice(1000, 1500), pack(entries.slice(1500)), { packed: "", count: 0 }]), baseSigner);
+      assert.equal(crl.entryCount, entries.length);
+      const der = Buffer.concat(crl.chunks);
+      const list = children(der, decode(der).fields[5]!);
+      assert.equal(list.length, entries.length);
+      list.forEach((node, i) => assert.deepEqual(encodedOf(der, node), plainEntry(entries[i]!), `entry ${i}: ${line(entries[i]!)}`));
+    });
+
+    const t = "2026-01-02T03:04:05Z";
+    for (const [what, packed, count, pattern] of [
+      ["an uppercase serial", `0A 0 ${t} `, 1, /lowercase hex/],
+      ["a non-ASCII serial", `0\u0130 0 ${t} `, 1, /lowercase hex/],
+      ["an empty serial", ` 0 ${t} `, 1, /empty serial/],
+      ["a serial over 20 octets", `01${"00".repeat(20)} 0 ${t} `, 1, /20 octets/],
+      ["no reason", `0a  ${t} `, 1, /no CRLReason/],
+      ["a month 13", `0a 1 2026-13-02T03:04:05Z `, 1, /revocationDate/],
+      ["30 February", `0a 1 2026-02-30T03:04:05Z `, 1, /revocationDate/],
+      ["29 February of 2100", `0a 1 2100-02-29T03:04:05Z `, 1, /revocationDate/],
+      ["a second 60", `0a 1 2026-01-02T03:04:60Z `, 1, /revocationDate/],
+      ["a fractional time", `0a 1 2026-01-02T03:04:05.5Z `, 1, /revocationDate|separator/],
+      ["a bad invalidity date", `0a 1 ${t} 2026-01-02 03:04:05Z`, 1, /invalidityDate/],
+      ["a missing separator", `0a 1 ${t}`, 1, /separator/],
+      ["trailing text", `0a 1 ${t} ${t}x`, 1, /trailing/],
+      ["more lines than counted", `0a 1 ${t} \n0b 1 ${t} `, 1, /more than/],
+      ["fewer lines than counted", `0a 1 ${t} `, 2, /holds 1 entries/],
+    ] as const) {
+      it(`refuses ${what} with CrlInputError`, () =>
+        assert.rejects(encodeCrl(input([{ packed, count }]), baseSigner), (e: unknown) => e instanceof CrlInputError && pattern.test(e.message)));
+    }
+    for (const reason of [6, 7, 8, 11]) {
+      it(`refuses reason ${reason} with RevocationReasonError, before signing anything`, async () => {
+        const signer = spySigner();
+        await assert.rejects(encodeCrl(input([{ packed: `01 1 ${t} \n02 ${reason} ${t} `, count: 2 }]), signer), (e: unknown) => e instanceof RevocationReasonError);
+        assert.equal(signer.calls.length, 0);
+      });
     }
   });
 
