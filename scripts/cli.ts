@@ -11,6 +11,7 @@ type Register = (program: Command) => void;
 const GROUPS: ReadonlyArray<{ names: readonly string[]; load: () => Register }> = [
   { names: ["ca"], load: () => require("./commands/ca-commands").registerCaCommands },
   { names: ["cert"], load: () => require("./commands/cert-commands").registerCertCommands },
+  { names: ["cert"], load: () => require("./commands/cert-batch-commands").registerCertBatchCommands },
   { names: ["crl"], load: () => require("./commands/crl-commands").registerCrlCommands },
   { names: ["migrate"], load: () => require("./commands/db-commands").registerDbCommands },
   { names: ["unit", "demo"], load: () => require("./commands/unit-commands").registerUnitCommands },

@@ -16,13 +16,12 @@
 import { Worker } from "node:worker_threads";
 import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
-import type * as x509 from "@peculiar/x509";
 import type { Config } from "../config/schema";
 import { AppError } from "../errors/app-error";
-import { explicit, implicit, integer, integerFromHex, octetString, oid, sequence, set, tlv, encodeTime } from "../asn1/der-writer";
+import { explicit, implicit, integer, integerFromHex, octetString, oid, sequence, encodeTime } from "../asn1/der-writer";
 import type { KeyRing } from "./key-ring";
 import type { KeystoreConfig } from "./keystore";
-import { buildName } from "./name";
+import { buildName, encodeName } from "./name";
 import { buildExtensions, type PublicationUrls, type SubscriberProfile } from "./profiles";
 import { publicationUrls } from "./hierarchy";
 
@@ -79,47 +78,8 @@ export interface BulkWorkerInit {
 // ---------------------------------------------------------------------------
 // The TBS encoder (RFC 5280 4.1)
 
-const UTF8 = 0x0c;
-const PRINTABLE = 0x13;
-const IA5 = 0x16;
-
-/** DER of the Name buildName() describes: RDNSequence of single-attribute SETs, in its order and string types. */
-export function encodeName(name: x509.JsonNameParams): Buffer {
-  const rdns = name.map((rdn) =>
-    set(
-      Object.entries(rdn).map(([type, values]) => {
-        const v = (values as Array<Record<string, string>>)[0]!;
-        const [kind, value] = Object.entries(v)[0]!;
-        const tag = kind === "utf8String" ? UTF8 : kind === "printableString" ? PRINTABLE : kind === "ia5String" ? IA5 : -1;
-        if (tag < 0) throw new Error(`name value type ${kind} not supported by the bulk encoder`);
-        return sequence([oid(type), tlv(tag, Buffer.from(value, tag === UTF8 ? "utf8" : "latin1"))]);
-      }),
-    ),
-  );
-  return sequence(rdns);
-}
-
-const DN_LABEL: Record<string, string> = { "2.5.4.6": "C", "2.5.4.8": "ST", "2.5.4.7": "L", "2.5.4.10": "O", "2.5.4.11": "OU", "2.5.4.3": "CN", "1.2.840.113549.1.9.1": "emailAddress" };
-
-/**
- * The subject as node's X509Certificate.subject prints it (one "type=value" a
- * line, RFC 2253 escapes), joined with ", " like the issuance cycle stores it;
- * parsing every certificate to get it cost 0.5 ms. The worker compares it with
- * node's own rendering on each batch's first certificate.
- */
-export function formatDn(name: x509.JsonNameParams): string {
-  return name
-    .map((rdn) =>
-      Object.entries(rdn)
-        .map(([type, values]) => {
-          const value = Object.values((values as Array<Record<string, string>>)[0]!)[0]!;
-          const escaped = value.replace(/[,+"\\<>;]/g, (c) => `\\${c}`).replace(/^[ #]/, (c) => `\\${c}`).replace(/ $/, "\\ ");
-          return `${DN_LABEL[type] ?? type}=${escaped}`;
-        })
-        .join(" + "),
-    )
-    .join(", ");
-}
+// The Name encoder and the subject rendering live in name.ts (the issuance cycle uses them too).
+export { encodeName, formatDn } from "./name";
 
 const OID_SKI = "2.5.29.14";
 const OID_SAN = "2.5.29.17";

@@ -157,7 +157,13 @@ export interface BulkRevokedRow {
 
 export interface CertificateStore {
   insertPending(cert: PendingCertificate, now: Date): Promise<void>;
+  /** Many pending rows in a few multi-row statements (call inside a transaction: all or none). */
+  insertPendingMany(certs: readonly PendingCertificate[], now: Date): Promise<void>;
   completeIssued(serial: string, certDer: Buffer, now: Date): Promise<void>;
+  /** completeIssued for each; throws if any is not pending (call inside a transaction: all or none). */
+  completeIssuedMany(certs: ReadonlyArray<{ serial: string; certDer: Buffer }>, now: Date): Promise<void>;
+  /** For each key: live (pending or valid, unexpired) certificates and keyCompromise revocations with it, in one query per 500 keys. */
+  keyUse(spkiSha256s: readonly string[], now: Date): Promise<Map<string, { live: number; compromised: number }>>;
   markFailed(serial: string): Promise<void>;
   findBySerial(serial: string): Promise<CertificateRecord | null>;
   /** Live (pending or valid, unexpired) certificates with this public key. */
@@ -183,6 +189,29 @@ export interface CertificateStore {
   maxRevocationId(): Promise<number>;
   /** Revoked entries for a CRL, in pages, keyset-paginated so memory stays flat at 1M rows. */
   crlEntries(caId: number, notExpiredSince: Date, pageSize?: number): AsyncIterable<CrlEntryRow[]>;
+}
+
+function pendingRow(c: PendingCertificate, now: Date) {
+  return {
+    serial: c.serial,
+    ca_id: c.caId,
+    profile: c.profile,
+    status: "pending",
+    subject_dn: c.subjectDn,
+    common_name: c.commonName,
+    email: c.email,
+    spki_sha256: c.spkiSha256,
+    key_alg: c.keyAlg,
+    tbs_der: c.tbsDer,
+    not_before: toDbTime(c.notBefore),
+    not_after: toDbTime(c.notAfter),
+    created_at: toDbTime(now),
+    unit_id: c.unitId ?? null,
+    subscriber_id: c.subscriberId ?? null,
+    ...(c.requestId ? { request_id: c.requestId } : {}),
+    ...(c.tokenId ? { token_id: c.tokenId } : {}),
+    search_name: searchKey(c.commonName),
+  };
 }
 
 export function createCertificateStore(db: Knex | Knex.Transaction): CertificateStore {
@@ -226,26 +255,37 @@ export function createCertificateStore(db: Knex | Knex.Transaction): Certificate
 
   return {
     async insertPending(c, now) {
-      await db("certificates").insert({
-        serial: c.serial,
-        ca_id: c.caId,
-        profile: c.profile,
-        status: "pending",
-        subject_dn: c.subjectDn,
-        common_name: c.commonName,
-        email: c.email,
-        spki_sha256: c.spkiSha256,
-        key_alg: c.keyAlg,
-        tbs_der: c.tbsDer,
-        not_before: toDbTime(c.notBefore),
-        not_after: toDbTime(c.notAfter),
-        created_at: toDbTime(now),
-        unit_id: c.unitId ?? null,
-        subscriber_id: c.subscriberId ?? null,
-        ...(c.requestId ? { request_id: c.requestId } : {}),
-        ...(c.tokenId ? { token_id: c.tokenId } : {}),
-        search_name: searchKey(c.commonName),
-      });
+      await db("certificates").insert(pendingRow(c, now));
+    },
+    async insertPendingMany(certs, now) {
+      // Every row of one multi-row insert needs the same columns.
+      const rows = certs.map((c) => ({ ...pendingRow(c, now), request_id: c.requestId ?? null, token_id: c.tokenId ?? null }));
+      // knex writes a multi-row insert on sqlite as a compound SELECT: at most 500 terms (and 32,766 bound values).
+      for (let i = 0; i < rows.length; i += 200) await db("certificates").insert(rows.slice(i, i + 200));
+    },
+    async completeIssuedMany(certs, now) {
+      const issuedAt = toDbTime(now);
+      for (const c of certs) {
+        const n = await db("certificates").where({ serial: c.serial, status: "pending" }).update({ status: "valid", cert_der: c.certDer, issued_at: issuedAt });
+        if (Number(n) !== 1) throw new Error(`certificate ${c.serial} was not pending`);
+      }
+    },
+    async keyUse(spkis, now) {
+      const out = new Map<string, { live: number; compromised: number }>();
+      for (const k of spkis) out.set(k, { live: 0, compromised: 0 });
+      const unique = [...out.keys()];
+      for (let i = 0; i < unique.length; i += 500) {
+        const rows = (await db("certificates")
+          .whereIn("spki_sha256", unique.slice(i, i + 500))
+          .select("spki_sha256", "status", "revocation_reason", "not_after")) as Array<{ spki_sha256: string; status: CertStatus; revocation_reason: number | null; not_after: string }>;
+        for (const r of rows) {
+          const u = out.get(r.spki_sha256)!;
+          // The same rules as countLiveWithKey and countCompromisedWithKey.
+          if ((r.status === "pending" || r.status === "valid") && fromDbTime(r.not_after) > now) u.live++;
+          if (r.status === "revoked" && Number(r.revocation_reason) === 1) u.compromised++;
+        }
+      }
+      return out;
     },
     async completeIssued(serial, certDer, now) {
       const n = await db("certificates")
