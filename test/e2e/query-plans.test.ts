@@ -172,7 +172,7 @@ forEachDatabase("query plans", (db) => {
     assert.ok(units.unitIds.length <= WIDE_SCOPE);
     const first = await store.certificateQueries.list({ units, now: now(), limit: 50 });
     assert.ok(first.next, "more than one page");
-    for (const status of [undefined, "revoked", "active"] as const) {
+    for (const status of [undefined, "revoked", "active", "expired"] as const) {
       const plans = await plansOf(() => store.certificateQueries.list({ units, now: now(), limit: 50, status }));
       assertIndexed(`small province, ${status ?? "all"}`, plans);
       assertNoScopeSort(`small province, ${status ?? "all"}`, plans);
