@@ -13,6 +13,7 @@ import {
   readOid,
   readSmallInteger,
 } from "../asn1/der-reader";
+import { oid } from "../asn1/der-writer";
 import { OID_PKIX_OCSP_NONCE, OID_SHA1, OID_SHA256, OID_SHA384, OID_SHA512 } from "../asn1/oids";
 
 export type OcspHashAlgorithm = "sha1" | "sha256" | "sha384" | "sha512";
@@ -193,11 +194,77 @@ function onlyChild(buf: Buffer, wrapper: DerNode, identifier: number, what: stri
   return list[0]!;
 }
 
+// The hash OIDs as DER TLVs, for the single-CertID fast path.
+const HASH_OID_DER: ReadonlyArray<{ der: Buffer; name: OcspHashAlgorithm; size: number }> = [...HASHES].map(([dotted, h]) => ({ der: oid(dotted), ...h }));
+
+/**
+ * The shape nearly every relying party sends (RFC 5019 2.1: one CertID, no nonce, no
+ * signature, DER short-form lengths throughout), read at fixed offsets without building
+ * a node tree: the pre-signed answer path spent more time here than in its cache lookup.
+ * Anything else, including anything malformed, returns null and goes through the full
+ * parser below, so what is refused and why does not depend on this path; what it accepts
+ * the full parser accepts with the same result (test/unit/publish/ocsp-request.test.ts).
+ */
+export function parseSingleCertIdRequest(der: Buffer): OcspRequest | null {
+  const n = der.length;
+  // OCSPRequest, TBSRequest, requestList, Request, CertID: each the only element of its parent.
+  let p = 0;
+  for (let depth = 0; depth < 5; depth++) {
+    if (der[p] !== 0x30 || der[p + 1]! >= 0x80 || p + 2 + der[p + 1]! !== n) return null;
+    p += 2;
+  }
+  const certIdStart = p - 2;
+  // hashAlgorithm AlgorithmIdentifier: the OID, then NULL parameters or none (RFC 5754 2).
+  if (der[p] !== 0x30) return null;
+  const algEnd = p + 2 + der[p + 1]!;
+  if (der[p + 1]! >= 0x80 || !(algEnd <= n)) return null;
+  let hash: (typeof HASH_OID_DER)[number] | undefined;
+  for (const h of HASH_OID_DER) {
+    if (p + 2 + h.der.length <= algEnd && der.compare(h.der, 0, h.der.length, p + 2, p + 2 + h.der.length) === 0) {
+      hash = h;
+      break;
+    }
+  }
+  if (!hash) return null;
+  const paramsAt = p + 2 + hash.der.length;
+  if (!(paramsAt === algEnd || (paramsAt + 2 === algEnd && der[paramsAt] === 0x05 && der[paramsAt + 1] === 0x00))) return null;
+  // issuerNameHash, issuerKeyHash: OCTET STRINGs of the hash's size.
+  const nameAt = algEnd;
+  const keyAt = nameAt + 2 + hash.size;
+  const serialAt = keyAt + 2 + hash.size;
+  if (der[nameAt] !== 0x04 || der[nameAt + 1] !== hash.size || der[keyAt] !== 0x04 || der[keyAt + 1] !== hash.size) return null;
+  // serialNumber: a non-negative INTEGER in minimal form (X.690 8.3.2), ending the request.
+  const serialLength = der[serialAt + 1]!;
+  const first = der[serialAt + 2]!;
+  if (der[serialAt] !== 0x02 || serialLength === 0 || serialLength >= 0x80 || serialAt + 2 + serialLength !== n) return null;
+  if (first >= 0x80 || (first === 0 && serialLength > 1 && der[serialAt + 3]! < 0x80)) return null;
+  const hex = der.toString("hex", serialAt + 2, n);
+  let i = 0;
+  while (i < hex.length - 1 && hex.charCodeAt(i) === 48) i++;
+  return {
+    certIds: [
+      {
+        hashAlgorithm: hash.name,
+        issuerNameHash: Buffer.from(der.subarray(nameAt + 2, keyAt)),
+        issuerKeyHash: Buffer.from(der.subarray(keyAt + 2, serialAt)),
+        serialHex: i ? hex.slice(i) : hex,
+        der: Buffer.from(der.subarray(certIdStart, n)),
+      },
+    ],
+    nonce: null,
+  };
+}
+
 /**
  * OCSPRequest ::= SEQUENCE { tbsRequest TBSRequest, optionalSignature [0] EXPLICIT Signature OPTIONAL }.
  * The signature, if any, is checked for shape only: this responder does not require signed requests.
  */
 export function parseOcspRequest(der: Buffer, limits: OcspRequestLimits = { maxCertIds: 1000 }): OcspRequest {
+  return (limits.maxCertIds >= 1 ? parseSingleCertIdRequest(der) : null) ?? parseOcspRequestFully(der, limits);
+}
+
+/** parseOcspRequest without the single-CertID fast path: every field through the DER reader. */
+export function parseOcspRequestFully(der: Buffer, limits: OcspRequestLimits = { maxCertIds: 1000 }): OcspRequest {
   try {
     const root = parseDer(der);
     if (root.identifier !== 0x30) throw malformed("not a SEQUENCE");

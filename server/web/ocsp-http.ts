@@ -17,32 +17,41 @@ export function isOcspPath(url: string | undefined): boolean {
   return !!url && (url === "/ocsp" || url.startsWith("/ocsp/") || url.startsWith("/ocsp?"));
 }
 
+// Last-Modified/Expires of a pre-signed answer, formatted once per answer rather than per request.
+const httpDates = new WeakMap<Buffer, { lastModified: string; expires: string }>();
+
 function send(res: ServerResponse, answer: OcspAnswer | null, cacheable: boolean, now: number): void {
   const body = answer ? answer.body : MALFORMED;
-  const headers: Record<string, string | number> = { "Content-Type": CONTENT_TYPE, "Content-Length": body.length };
   if (answer && cacheable && answer.thisUpdate && answer.nextUpdate) {
     // RFC 5019 6.2: let HTTP caches keep a GET answer until its nextUpdate.
+    let dates = httpDates.get(body);
+    if (!dates) httpDates.set(body, (dates = { lastModified: answer.thisUpdate.toUTCString(), expires: answer.nextUpdate.toUTCString() }));
     const maxAge = Math.max(0, Math.floor((answer.nextUpdate.getTime() - now) / 1000));
-    headers["Cache-Control"] = `max-age=${maxAge}, public, no-transform, must-revalidate`;
-    headers["Last-Modified"] = answer.thisUpdate.toUTCString();
-    headers["Expires"] = answer.nextUpdate.toUTCString();
+    res.writeHead(200, {
+      "Content-Type": CONTENT_TYPE,
+      "Content-Length": body.length,
+      "Cache-Control": `max-age=${maxAge}, public, no-transform, must-revalidate`,
+      "Last-Modified": dates.lastModified,
+      Expires: dates.expires,
+    });
   } else {
-    headers["Cache-Control"] = "no-store";
+    res.writeHead(200, { "Content-Type": CONTENT_TYPE, "Content-Length": body.length, "Cache-Control": "no-store" });
   }
-  res.writeHead(200, headers);
   res.end(body);
 }
 
 export function decodeGetRequest(path: string): Buffer | null {
   if (path.length === 0 || path.length > MAX_GET) return null;
-  let text: string;
-  try {
-    text = decodeURIComponent(path);
-  } catch {
-    return null;
+  let text = path;
+  if (text.includes("%")) {
+    try {
+      text = decodeURIComponent(path);
+    } catch {
+      return null;
+    }
   }
   // Standard base64 (RFC 6960 A.1); tolerate the URL-safe alphabet some clients use.
-  text = text.replace(/-/g, "+").replace(/_/g, "/");
+  if (text.includes("-") || text.includes("_")) text = text.replace(/-/g, "+").replace(/_/g, "/");
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return null;
   const unpadded = text.replace(/=+$/, "");
   if (unpadded.length % 4 === 1 || (text.length !== unpadded.length && text.length % 4 !== 0)) return null;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { DerError } from "../../../server/asn1/der-reader";
 import { boolean, explicit, integer, integerFromHex, NULL_DER, octetString, oid, sequence, tlv } from "../../../server/asn1/der-writer";
-import { OcspRequestError, parseOcspRequest, type OcspRequestErrorReason } from "../../../server/publish/ocsp-request";
+import { OcspRequestError, parseOcspRequest, parseOcspRequestFully, parseSingleCertIdRequest, type OcspRequestErrorReason } from "../../../server/publish/ocsp-request";
 import { openssl, writeTemp } from "../../support/openssl";
 import { useTempDir } from "../../support/tmp";
 
@@ -150,6 +150,48 @@ describe("ocsp-request", () => {
     it("keeps the DerError as the cause", () => {
       const e = refuses(Buffer.from("3003020101ff", "hex"), "malformed", /trailing bytes/);
       assert.ok(e.cause instanceof DerError);
+    });
+
+    it("the single-CertID fast path: takes only what the full parser takes, with the same result", () => {
+      const base = [
+        request(),
+        request({ certIds: [certId({ params: false })] }),
+        request({ certIds: [certId({ hashOid: "2.16.840.1.101.3.4.2.1", size: 32, serial: integerFromHex("00") })] }),
+        request({ certIds: [certId({ hashOid: "2.16.840.1.101.3.4.2.1", size: 32, params: false, serial: integerFromHex("ff".repeat(20)) })] }),
+      ];
+      // What the fast path must leave to the full parser (and so refuse exactly as before).
+      const notFast = [
+        request({ exts: [ext(NONCE, nonce16)] }),
+        request({ certIds: [certId(), certId()] }),
+        request({ version: integer(0) }),
+        request({ signature: sequence([]) }),
+        request({ certIds: [certId({ hashOid: "2.16.840.1.101.3.4.2.3", size: 64 })] }), // long-form lengths
+        request({ certIds: [certId({ serial: Buffer.from("0202007f", "hex") })] }), // non-minimal INTEGER
+        request({ certIds: [certId({ serial: Buffer.from("020180", "hex") })] }), // negative
+        request({ certIds: [certId({ hashOid: "1.2.840.113549.2.5", size: 16 })] }), // MD5: unsupported
+        Buffer.concat([request(), Buffer.from([0])]),
+      ];
+      for (const der of base) {
+        const fast = parseSingleCertIdRequest(der);
+        assert.ok(fast, der.toString("hex"));
+        assert.deepEqual(fast, parseOcspRequestFully(der));
+        assert.deepEqual(parseOcspRequest(der), fast);
+      }
+      for (const der of notFast) assert.equal(parseSingleCertIdRequest(der), null, der.toString("hex"));
+      // Every truncation and 20,000 single-octet mutations of the fast shapes.
+      let taken = 0;
+      for (const der of base) {
+        for (let n = 0; n < der.length; n++) assert.equal(parseSingleCertIdRequest(der.subarray(0, n)), null);
+        for (let i = 0; i < 5_000; i++) {
+          const input = Buffer.from(der);
+          input[i % input.length] ^= 1 + ((i * 7) % 255);
+          const fast = parseSingleCertIdRequest(input);
+          if (!fast) continue;
+          taken++;
+          assert.deepEqual(fast, parseOcspRequestFully(input), input.toString("hex"));
+        }
+      }
+      assert.ok(taken > 1000, `only ${taken} mutations took the fast path`);
     });
 
     it("every truncation of a valid request, and 5,000 random inputs, with OcspRequestError only", () => {
