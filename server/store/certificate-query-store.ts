@@ -4,7 +4,11 @@
 //
 // Every query is an index range (see 20261123120000_users_sessions.ts): lists
 // are keyset-paginated on (created_at, serial) newest first, or (search_name,
-// serial) when searching by name, so page 1000 costs what page 1 costs.
+// serial) when searching by name, so page 1000 costs what page 1 costs. A
+// newest-first page of a few units is merged from each unit's own page
+// (unitPageMerge; indexes of 20261207012600 and 20261207015000); a wider scope
+// walks the date order. countByStatus reads every row of the scope: the
+// dashboard keeps its result for a few seconds (directory/scope-figures-cache.ts).
 import type { Knex } from "knex";
 import { toDbTime } from "./db-time";
 import { SUMMARY_COLUMNS, toCertificateSummary, unitPageMerge, whereInUnits, WIDE_SCOPE, type CertificateSummary, type SummaryRow, type UnitFilter } from "./unit-scope-sql";
