@@ -107,7 +107,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   };
   // Revocations by this process: OCSP answers change at once, CRL within seconds.
   core.onRevoked((n) => {
-    responder.invalidate(n.caId, n.serial);
+    responder.revoked([n]);
     crlNeeded(n.caId);
   });
   // Revocations by other processes (CLI, other workers): within one poll interval.
@@ -116,12 +116,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     intervalMs: config.ocsp.pollIntervalMs,
     log,
     onEvents: (events) => {
-      const cas = new Set<number>();
-      for (const e of events) {
-        responder.invalidate(e.caId, e.serial);
-        cas.add(e.caId);
-      }
-      for (const caId of cas) crlNeeded(caId);
+      responder.revoked(events);
+      for (const caId of new Set(events.map((e) => e.caId))) crlNeeded(caId);
     },
   });
   await feed.start();
@@ -151,7 +147,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       keyRing,
       clock,
       onRevoked: (n) => {
-        responder.invalidate(n.caId, n.serial);
+        responder.revoked([n]);
         scheduler.revoked(n.caId);
       },
     });

@@ -2,7 +2,10 @@
 // each certificate's status in the database, and answers with a response
 // signed by the CA's delegated responder. Single-certificate requests without
 // a nonce are answered from a cache of pre-signed responses that is refreshed
-// at half-life and dropped the moment a certificate's status changes.
+// at half-life and dropped the moment a certificate's status changes. After a
+// revocation, the cached "good" answers are dropped at once and signed anew as
+// "revoked" in the background, from the revocation itself (no status read):
+// after a mass revocation the clients' next requests are cache hits again.
 import { canonicalSerial } from "../ca/serial";
 import type { Config } from "../config/schema";
 import type { KeyRing } from "../ca/key-ring";
@@ -28,9 +31,22 @@ export interface OcspResponderDeps {
   log: (level: "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
 }
 
+/** A revocation as the responder needs it (a RevocationNotice, or a revocation-feed event from another process). */
+export interface RevokedCert {
+  caId: number;
+  serial: string;
+  reason: number;
+  revokedAt: Date;
+}
+
+/** Answers re-signed per turn of the event loop: ~64 × 0.1 ms with P-256, so requests are never held up for long. */
+const RESIGN_SLICE = 64;
+
 const MALFORMED: OcspAnswer = { body: encodeOcspError("malformedRequest"), status: "malformedRequest" };
 const UNAUTHORIZED: OcspAnswer = { body: encodeOcspError("unauthorized"), status: "unauthorized" };
 const INTERNAL: OcspAnswer = { body: encodeOcspError("internalError"), status: "internalError" };
+
+const cacheKey = (caId: number, serial: string, alg: string) => `${caId}:${serial}:${alg}`;
 
 export function createOcspResponder(deps: OcspResponderDeps) {
   const { config, store, keyRing, clock } = deps;
@@ -50,6 +66,38 @@ export function createOcspResponder(deps: OcspResponderDeps) {
       return { kind: "revoked", revokedAt: row.revokedAt!, reason: row.reason ? row.reason : null };
     }
     return { kind: "good" };
+  }
+
+  // Answers dropped by a revocation, to sign again as "revoked": cache key → what to sign.
+  const resign = new Map<string, { caId: number; serial: string; alg: string; certIdDer: Buffer; status: CertStatusInput }>();
+  let draining = false;
+
+  /** Signs the waiting answers a slice at a time, yielding to requests between slices. */
+  async function drain(): Promise<void> {
+    draining = true;
+    try {
+      while (resign.size) {
+        await new Promise<void>((r) => setImmediate(r));
+        const now = new Date(Math.floor(clock().getTime() / 1000) * 1000);
+        const nextUpdate = new Date(now.getTime() + validityMs);
+        let n = 0;
+        for (const [key, w] of resign) {
+          if (n++ === RESIGN_SLICE) break;
+          // A request may have signed it first; until it is cached, requests find its status here.
+          if (!cache.peek(w.caId, w.serial, w.alg)?.revoked) {
+            const der = await sign(w.caId, [{ certIdDer: w.certIdDer, status: w.status, thisUpdate: now, nextUpdate }], null, now);
+            if (der) cache.set(w.caId, w.serial, w.alg, { der, thisUpdate: now, nextUpdate, certIdDer: w.certIdDer, revoked: true });
+          }
+          resign.delete(key);
+        }
+      }
+    } catch (e) {
+      // The answers not signed here are signed on request, from the database.
+      deps.log("error", "OCSP re-signing after revocations failed", { error: (e as Error).message });
+      resign.clear();
+    } finally {
+      draining = false;
+    }
   }
 
   async function sign(caId: number, responses: SingleResponseInput[], nonce: Buffer | null, now: Date): Promise<Buffer | null> {
@@ -94,9 +142,14 @@ export function createOcspResponder(deps: OcspResponderDeps) {
         }
       }
       const nextUpdate = new Date(now.getTime() + validityMs);
+      // An invalidation while the status is read may make it stale: such an answer is sent, not cached.
+      const generation = cache.generation;
+      const waiting = single ? resign.get(cacheKey(caId, serial, first.hashAlgorithm)) : undefined;
       const responses: SingleResponseInput[] = [];
       for (const m of matched) {
-        responses.push({ certIdDer: m.certId.der, status: await statusOf(m.issuer, m.certId), thisUpdate: now, nextUpdate });
+        // A revoked certificate waiting to be re-signed: its status is known, no read needed.
+        const status = waiting?.certIdDer.equals(m.certId.der) ? waiting.status : await statusOf(m.issuer, m.certId);
+        responses.push({ certIdDer: m.certId.der, status, thisUpdate: now, nextUpdate });
       }
       let body: Buffer | null;
       try {
@@ -110,8 +163,9 @@ export function createOcspResponder(deps: OcspResponderDeps) {
         return INTERNAL;
       }
       // Unknown serials are not cached: the certificate may be issued a moment later.
-      if (single && responses[0]!.status.kind !== "unknown") {
-        cache.set(caId, serial, first.hashAlgorithm, { der: body, thisUpdate: now, nextUpdate, certIdDer: first.der });
+      const kind = responses[0]!.status.kind;
+      if (single && kind !== "unknown" && (kind === "revoked" || cache.generation === generation)) {
+        cache.set(caId, serial, first.hashAlgorithm, { der: body, thisUpdate: now, nextUpdate, certIdDer: first.der, revoked: kind === "revoked" });
       }
       return { body, thisUpdate: now, nextUpdate, status: "successful" };
     },
@@ -121,10 +175,27 @@ export function createOcspResponder(deps: OcspResponderDeps) {
       cache.invalidate(caId, serial);
     },
 
+    /**
+     * Certificates were revoked (this process's notices, or the revocation
+     * feed): drop their cached answers now, and sign those that were cached
+     * anew as "revoked" in the background. Answers already "revoked" stay.
+     */
+    revoked(certs: readonly RevokedCert[]): void {
+      for (const c of certs) {
+        // RFC 5280 5.3.1: unspecified is expressed by leaving the reason out, as on the CRL.
+        const status: CertStatusInput = { kind: "revoked", revokedAt: c.revokedAt, reason: c.reason ? c.reason : null };
+        for (const { alg, value } of cache.takeUnrevoked(c.caId, c.serial)) {
+          resign.set(cacheKey(c.caId, c.serial, alg), { caId: c.caId, serial: c.serial, alg, certIdDer: value.certIdDer, status });
+        }
+      }
+      if (resign.size && !draining) void drain();
+    },
+
     /** CAs or responder certificates changed: rebuild the issuer index and drop everything signed. */
     reset(): void {
       issuers = null;
       keyRing.refresh();
+      resign.clear();
       cache.clear();
     },
 

@@ -26,10 +26,13 @@ export type PublicationOutcome =
 
 const ACTOR = "system:scheduler";
 const TICK_MS = 60_000;
+/** A burst of revocations waits at most this many debounce periods for its CRL. */
+const MAX_WAIT_DEBOUNCES = 3;
 
 export function createPublicationScheduler(deps: SchedulerDeps) {
   const { config, store, publisher, clock, log } = deps;
-  const debounce = new Map<number, NodeJS.Timeout>();
+  /** Per CA: the pending build's timer, when the burst began, and when the timer fires. */
+  const debounce = new Map<number, { timer: NodeJS.Timeout; first: number; at: number }>();
   const building = new Map<number, Promise<void>>();
   const dirty = new Set<number>();
   let tickTimer: NodeJS.Timeout | null = null;
@@ -98,23 +101,33 @@ export function createPublicationScheduler(deps: SchedulerDeps) {
       };
       loop();
     },
-    /** A certificate of this CA was revoked: publish a new CRL shortly. */
+    /**
+     * A certificate of this CA was revoked: publish a new CRL shortly. A burst
+     * (a merger batch: thousands of revocations in a few seconds) is one build,
+     * debounceMs after its last revocation; a burst that goes on is built at
+     * most MAX_WAIT_DEBOUNCES × debounceMs after its first, so a steady stream
+     * of revocations cannot hold the CRL back (freshness, issue 7: ≤5 s).
+     */
     revoked(caId: number): void {
       if (stopped) return;
-      const t = debounce.get(caId);
-      if (t) clearTimeout(t);
-      debounce.set(
-        caId,
-        setTimeout(() => {
-          debounce.delete(caId);
-          void build(caId);
-        }, config.crl.debounceMs),
-      );
+      const now = Date.now();
+      const pending = debounce.get(caId);
+      const first = pending?.first ?? now;
+      const at = Math.min(now + config.crl.debounceMs, first + MAX_WAIT_DEBOUNCES * config.crl.debounceMs);
+      if (pending) {
+        if (pending.at === at) return;
+        clearTimeout(pending.timer);
+      }
+      const timer = setTimeout(() => {
+        debounce.delete(caId);
+        void build(caId);
+      }, at - now);
+      debounce.set(caId, { timer, first, at });
     },
     async stop(): Promise<void> {
       stopped = true;
       if (tickTimer) clearTimeout(tickTimer);
-      for (const t of debounce.values()) clearTimeout(t);
+      for (const d of debounce.values()) clearTimeout(d.timer);
       debounce.clear();
       await Promise.all([...building.values()]);
     },

@@ -1,8 +1,12 @@
 // A bounded LRU of pre-signed OCSP responses, keyed by CA, serial and CertID
 // hash algorithm. Map iteration order is insertion order, so the first key is
-// the least recently used.
+// the least recently used. A generation counter, moved by every invalidation,
+// lets a caller that read a status before an invalidation see that its answer
+// may be stale and not cache it.
 export interface CachedResponse {
   der: Buffer;
+  /** The answer is "revoked": final (RFC 5280 5.3.1, no certificateHold here), no later revocation changes it. */
+  revoked?: boolean;
   /** The CertID the response answers; a request must carry the same bytes to reuse it. */
   certIdDer: Buffer;
   thisUpdate: Date;
@@ -13,6 +17,7 @@ export function createResponseCache(max: number) {
   const entries = new Map<string, CachedResponse>();
   const bySerial = new Map<string, Set<string>>();
   const serialKey = (caId: number, serial: string) => `${caId}:${serial}`;
+  let generation = 0;
 
   function drop(key: string) {
     entries.delete(key);
@@ -34,6 +39,10 @@ export function createResponseCache(max: number) {
       }
       return hit;
     },
+    /** get() without touching the LRU order. */
+    peek(caId: number, serial: string, alg: string): CachedResponse | undefined {
+      return entries.get(`${serialKey(caId, serial)}:${alg}`);
+    },
     set(caId: number, serial: string, alg: string, value: CachedResponse): void {
       if (max === 0) return;
       const sk = serialKey(caId, serial);
@@ -47,9 +56,28 @@ export function createResponseCache(max: number) {
     },
     /** Forget every response for a certificate (its status changed). */
     invalidate(caId: number, serial: string): void {
+      generation++;
       for (const key of [...(bySerial.get(serialKey(caId, serial)) ?? [])]) drop(key);
     },
+    /** Forget the certificate's responses that are not "revoked" yet, returning them by hash algorithm (to sign anew). */
+    takeUnrevoked(caId: number, serial: string): Array<{ alg: string; value: CachedResponse }> {
+      generation++;
+      const sk = serialKey(caId, serial);
+      const out: Array<{ alg: string; value: CachedResponse }> = [];
+      for (const key of [...(bySerial.get(sk) ?? [])]) {
+        const value = entries.get(key)!;
+        if (value.revoked) continue;
+        out.push({ alg: key.slice(sk.length + 1), value });
+        drop(key);
+      }
+      return out;
+    },
+    /** Moves on every invalidation: compare before and after a status read. */
+    get generation() {
+      return generation;
+    },
     clear(): void {
+      generation++;
       entries.clear();
       bySerial.clear();
     },

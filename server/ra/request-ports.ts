@@ -12,6 +12,12 @@ export interface RevocationPort {
     tx: Store,
     req: { serial: string; reason: CrlReasonName; actor: string; invalidityDate?: Date | null; details?: Record<string, unknown> },
   ): Promise<RevocationNotice>;
+  /** Revokes a set inside the caller's transaction (a merger batch, a leaver's certificates); `onlyValid` skips those no longer valid. */
+  revokeManyWithin(
+    tx: Store,
+    reqs: ReadonlyArray<{ serial: string; reason: CrlReasonName; actor: string; invalidityDate?: Date | null; details?: Record<string, unknown> }>,
+    opts?: { onlyValid?: boolean },
+  ): Promise<RevocationNotice[]>;
   /** Tells OCSP and CRL publication about committed revocations. */
   announce(notices: readonly RevocationNotice[]): void;
 }

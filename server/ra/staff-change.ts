@@ -262,7 +262,8 @@ export function createStaffChangeService(deps: StaffChangeDeps) {
           const requestIds: number[] = [];
           const revoked: string[] = [];
           const why = input.note?.normalize("NFC").trim().slice(0, 300) || null;
-          for (const e of p.effects) {
+          for (let i = 0; i < p.effects.length; i++) {
+            const e = p.effects[i]!;
             if (e.action === "move") {
               if (!(await tx.orgChanges.moveSubscriber(fresh.id, e.fromUnitId!, e.toUnitId!, at))) throw new AppError("REQUEST_CONFLICT", "Thuê bao vừa được chuyển bởi người khác");
             } else if (e.action === "rehome" || e.action === "rehome_change") {
@@ -277,8 +278,13 @@ export function createStaffChangeService(deps: StaffChangeDeps) {
                 requestIds.push(await openChangeRequest(tx, deps.deadlines, by, { serial: e.objectId, unitId: e.toUnitId!, subscriberId: fresh.id, tokenId, summary: cert.commonName, reasonText }, at));
               }
             } else if (e.action === "revoke") {
-              notices.push(await deps.revocation.revokeWithin(tx, { serial: e.objectId, reason: e.reason!, actor, details: { trigger: p.trigger, subscriberId: fresh.id, staffChange: p.kind } }));
-              revoked.push(e.objectId);
+              // The leaver's certificates (consecutive in the plan) as one set.
+              let j = i;
+              while (j + 1 < p.effects.length && p.effects[j + 1]!.action === "revoke") j++;
+              const set = p.effects.slice(i, j + 1);
+              i = j;
+              notices.push(...(await deps.revocation.revokeManyWithin(tx, set.map((r) => ({ serial: r.objectId, reason: r.reason!, actor, details: { trigger: p.trigger, subscriberId: fresh.id, staffChange: p.kind } })))));
+              revoked.push(...set.map((r) => r.objectId));
             } else if (e.action === "token_return") {
               const id = await deps.openTokenReturn(tx, actor, { tokenId: Number(e.objectId), unitId: e.fromUnitId!, reason: `Thu hồi token ${e.label}: thuê bao ${fresh.name} ${KIND_TEXT[p.kind]}${why ? `. ${why}` : ""}` });
               if (id === null) throw new AppError("REQUEST_CONFLICT", `Token ${e.label} vừa thay đổi trạng thái`);

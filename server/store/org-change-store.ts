@@ -88,6 +88,10 @@ export interface OrgChangeStore {
   /** pending → done|failed, only if still pending: false when another process took it first. */
   settleItem(id: number, status: "done" | "failed", outcome: string | null, error: string | null, now: Date): Promise<boolean>;
   setOutcome(id: number, outcome: string): Promise<void>;
+  /** settleItem(id, "done") for several items in one statement: the ids this call claimed (the others were settled already). */
+  claimItems(ids: readonly number[], now: Date): Promise<Set<number>>;
+  /** setOutcome for several items with the same outcome. */
+  setOutcomes(ids: readonly number[], outcome: string): Promise<void>;
   /** Recounts done/failed from the items and sets the state. */
   updateRun(runId: number, state: RunState, lastError: string | null, now: Date): Promise<RunRecord>;
 }
@@ -188,6 +192,17 @@ export function createOrgChangeStore(db: Knex | Knex.Transaction): OrgChangeStor
     },
     async setOutcome(id, outcome) {
       await db("org_change_items").where({ id }).update({ outcome: outcome.slice(0, 500) });
+    },
+    async claimItems(ids, now) {
+      const claimed = new Set<number>();
+      for (const part of chunks([...ids], 500)) {
+        const rows = (await db("org_change_items").whereIn("id", part).andWhere("status", "pending").update({ status: "done", outcome: null, error: null, done_at: toDbTime(now) }).returning("id")) as Array<{ id: number }>;
+        for (const r of rows) claimed.add(Number(r.id));
+      }
+      return claimed;
+    },
+    async setOutcomes(ids, outcome) {
+      for (const part of chunks([...ids], 500)) await db("org_change_items").whereIn("id", part).update({ outcome: outcome.slice(0, 500) });
     },
     async updateRun(runId, state, lastError, now) {
       const counts = (await db("org_change_items").where({ run_id: runId }).groupBy("status").select("status").count({ c: "*" })) as Array<{ status: ItemStatus; c: number | string }>;
