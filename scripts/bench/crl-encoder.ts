@@ -6,7 +6,7 @@
 //  1. A temp dir with an RSA 2048 CA (openssl req -x509) and an openssl CA
 //     database (index.txt, unique_subject = no) holding N revoked entries.
 //  2. Ours: a child `node --require tsx/cjs <this file> --child …` regenerates the
-//     same N entries lazily, in pages of 10,000 (as the CRL publisher reads them
+//     same N entries lazily, in packed text pages of 10,000 (as the CRL publisher reads them
 //     from the database), encodes the CRL and writes it to a DER file.
 //     openssl: `openssl ca -gencrl` writes the same CRL as PEM.
 //     Both children run under /usr/bin/time -v: wall time and maximum RSS.
@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { createSigner } from "../../server/ca/signer";
 import { children, encodedOf, parseDer } from "../../server/asn1/der-reader";
 import { encodeCrl } from "../../server/publish/crl-encoder";
-import { caConfig, entrySet, measure, Measured, must, pages, THIS_UPDATE, writeIndex } from "./support/crl-bench-kit";
+import { caConfig, entrySet, measure, Measured, must, packedPages, THIS_UPDATE, writeIndex } from "./support/crl-bench-kit";
 
 const NEXT_UPDATE = new Date("2026-11-08T00:00:00Z");
 
@@ -39,7 +39,7 @@ async function child(n: number, dir: string): Promise<void> {
   const issuerNameDer = Buffer.from(encodedOf(ca, tbs[5]!));
   let generationNs = 0n;
   const timed = (function* () {
-    const it = pages(n);
+    const it = packedPages(n);
     for (;;) {
       const g0 = process.hrtime.bigint();
       const next = it.next();

@@ -151,24 +151,39 @@ async function main(): Promise<void> {
     results.push({ row, r });
   }
 
+  // With WORKERS > 1, the keep-alive rows again with one process, so the table shows what node:cluster adds.
+  if (opts.workers > 1) {
+    await stopChild(ours.child);
+    const single = await startOurs(dataDir, null, 1);
+    for (const method of ["POST", "GET"] as const) {
+      const row: Row = { server: single, method, close: false };
+      log(`${rowName(row)}: ${opts.warmup} s warm-up + ${opts.duration} s ...`);
+      const r = await measure(row, reqs, opts, scriptDir);
+      log(`  ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms; cores: server ${fmt(r.serverCores, 2)}, load ${fmt(r.loadCores, 2)}, other ${fmt(r.otherCores, 2)}`);
+      results.push({ row, r });
+    }
+    await stopChild(single.child);
+  }
+
   // Optional profile: a separate, profiled server process; the table above is not affected by it.
   let profileText = "";
   if (opts.profile) {
-    const profDir = join(tempDir, "profile");
-    mkdirSync(profDir, { recursive: true });
-    await stopChild(ours.child);
-    const profiled = await startOurs(dataDir, profDir);
-    const row: Row = { server: profiled, method: "POST", close: false };
-    log(`profiling ${rowName(row)} under --cpu-prof ...`);
-    const r = await measure(row, reqs, opts, scriptDir);
-    await stopChild(profiled.child, 15_000);
-    const file = readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
-    if (!file) throw new Error("the profiled server wrote no .cpuprofile");
-    profileText =
-      `### Profile: chungthu POST, keep-alive, under \`node --cpu-prof\` (${fmt(r.rps)} req/s while profiled)\n\n` +
-      summariseProfile(join(profDir, file), r) +
-      "\n\n" +
-      (await microbench(dataDir, reqs));
+    if (opts.workers === 1) await stopChild(ours.child);
+    const parts: string[] = [];
+    // One profiled server process per method: the profile is written when the process exits.
+    for (const method of ["POST", "GET"] as const) {
+      const profDir = join(tempDir, `profile-${method}`);
+      mkdirSync(profDir, { recursive: true });
+      const profiled = await startOurs(dataDir, profDir);
+      const row: Row = { server: profiled, method, close: false };
+      log(`profiling ${rowName(row)} under --cpu-prof ...`);
+      const r = await measure(row, reqs, opts, scriptDir);
+      await stopChild(profiled.child, 15_000);
+      const file = readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
+      if (!file) throw new Error("the profiled server wrote no .cpuprofile");
+      parts.push(`### Profile: chungthu ${method}, keep-alive, one process, under \`node --cpu-prof\` (${fmt(r.rps)} req/s while profiled)\n\n` + summariseProfile(join(profDir, file), r));
+    }
+    profileText = parts.join("\n\n") + "\n\n" + (await microbench(dataDir, reqs));
   }
 
   // Report.

@@ -36,7 +36,7 @@ export interface Row {
 }
 
 export function rowName(row: Row): string {
-  const who = row.server.kind === "ours" ? "chungthu" : row.server.kind === "openssl" ? "openssl ocsp" : "ceiling (bare node http)";
+  const who = row.server.kind === "ours" ? `chungthu (${row.server.note})` : row.server.kind === "openssl" ? "openssl ocsp" : "ceiling (bare node http)";
   const conn = row.server.kind === "openssl" ? "new conn/request (server closes)" : row.close ? "new conn/request" : "keep-alive";
   return `${who} ${row.method}, ${conn}`;
 }

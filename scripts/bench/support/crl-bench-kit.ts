@@ -4,7 +4,8 @@ import { spawnSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { children, encodedOf, parseDer } from "../../../server/asn1/der-reader";
-import type { CrlEntry } from "../../../server/publish/crl-encoder";
+import type { CrlEntry, PackedCrlEntries } from "../../../server/publish/crl-encoder";
+import { toDbTime } from "../../../server/store/db-time";
 
 export const PAGE = 10_000;
 export const THIS_UPDATE = new Date("2026-11-01T00:00:00Z");
@@ -39,6 +40,18 @@ export function* pages(n: number): Generator<CrlEntry[]> {
     const page: CrlEntry[] = [];
     for (let i = start; i < Math.min(n, start + PAGE); i++) page.push(entry(i));
     yield page;
+  }
+}
+
+/** The same pages in the store's packed text form (crl-store revokedEntries), as the CRL publisher feeds the encoder. */
+export function* packedPages(n: number): Generator<PackedCrlEntries> {
+  for (const page of pages(n)) {
+    let packed = "";
+    for (let i = 0; i < page.length; i++) {
+      const e = page[i]!;
+      packed += `${i ? "\n" : ""}${e.serialHex} ${e.reason} ${toDbTime(e.revokedAt)} `;
+    }
+    yield { packed, count: page.length };
   }
 }
 
