@@ -58,59 +58,69 @@ export function decodeGetRequest(path: string): Buffer | null {
   return Buffer.from(text, "base64");
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > MAX_BODY) {
-      req.resume();
-      resolve(null);
+/** Calls back once with the whole body, or null when it is over MAX_BODY or broken (callbacks, not a promise: this is the hot path). */
+function readBody(req: IncomingMessage, done: (body: Buffer | null) => void): void {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > MAX_BODY) {
+    req.resume();
+    done(null);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let finished = false;
+  req.on("data", (c: Buffer) => {
+    if (finished) return;
+    size += c.length;
+    if (size > MAX_BODY) {
+      finished = true;
+      done(null); // keep draining (no listener work) so the connection can be reused
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on("data", (c: Buffer) => {
-      if (done) return;
-      size += c.length;
-      if (size > MAX_BODY) {
-        done = true;
-        resolve(null); // keep draining (no listener work) so the connection can be reused
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on("end", () => {
-      if (!done) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    });
-    req.on("error", () => {
-      if (!done) resolve(null);
-      done = true;
-    });
+    chunks.push(c);
+  });
+  req.on("end", () => {
+    if (finished) return;
+    finished = true;
+    done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+  });
+  req.on("error", () => {
+    if (finished) return;
+    finished = true;
+    done(null);
   });
 }
 
 export function createOcspHttpHandler(deps: { responder: OcspResponder; clock: () => Date; log: (level: "error", msg: string, fields?: Record<string, unknown>) => void }) {
-  const answer = async (der: Buffer | null): Promise<OcspAnswer | null> => (der && der.length ? deps.responder.respond(der) : null);
+  const failed = (res: ServerResponse, e: Error) => {
+    deps.log("error", "OCSP request failed", { error: e.message });
+    if (!res.headersSent) {
+      const body = encodeOcspError("internalError");
+      res.writeHead(200, { "Content-Type": CONTENT_TYPE, "Content-Length": body.length, "Cache-Control": "no-store" });
+      res.end(body);
+    }
+  };
+  // One promise per request (the responder's own): a cached answer goes out in the same microtask.
+  const reply = (res: ServerResponse, der: Buffer | null, get: boolean): void => {
+    if (!der || der.length === 0) {
+      send(res, null, false, 0);
+      return;
+    }
+    deps.responder
+      .respond(der)
+      .then((a: OcspAnswer) => send(res, a, get && a.status === "successful", deps.clock().getTime()))
+      .catch((e: Error) => failed(res, e));
+  };
   return (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? "";
-    let work: Promise<void>;
     if (req.method === "POST" && (url === "/ocsp" || url.startsWith("/ocsp?") || url === "/ocsp/")) {
-      work = readBody(req).then(async (body) => send(res, await answer(body), false, deps.clock().getTime()));
+      readBody(req, (body) => reply(res, body, false));
     } else if ((req.method === "GET" || req.method === "HEAD") && url.startsWith("/ocsp/")) {
-      const der = decodeGetRequest(url.slice(6).split("?")[0]!);
-      work = answer(der).then((a) => send(res, a, a?.status === "successful", deps.clock().getTime()));
+      const q = url.indexOf("?");
+      reply(res, decodeGetRequest(q < 0 ? url.slice(6) : url.slice(6, q)), true);
     } else {
       res.writeHead(405, { Allow: "GET, POST", "Content-Type": "text/plain; charset=utf-8" });
       res.end("OCSP: use POST /ocsp or GET /ocsp/<base64 request>\n");
-      return;
     }
-    work.catch((e: Error) => {
-      deps.log("error", "OCSP request failed", { error: e.message });
-      if (!res.headersSent) {
-        const body = encodeOcspError("internalError");
-        res.writeHead(200, { "Content-Type": CONTENT_TYPE, "Content-Length": body.length, "Cache-Control": "no-store" });
-        res.end(body);
-      }
-    });
   };
 }
