@@ -4,7 +4,7 @@
 import "reflect-metadata";
 import { createHash, createPublicKey, verify as cryptoVerify, KeyObject } from "node:crypto";
 import * as x509 from "@peculiar/x509";
-import { DerCursor, DerError, type DerNode, parseDer, readBitString, readIntegerHex, readOid } from "../asn1/der-reader";
+import { DerCursor, DerError, type DerNode, expectIdentifier, parseDer, readBitString, readIntegerHex, readOid } from "../asn1/der-reader";
 import { AppError } from "../errors/app-error";
 import { checkRequestedExtensions } from "./csr-extensions";
 
@@ -41,6 +41,8 @@ export function decodeCsr(input: Buffer | string): Buffer {
 function strictDer(der: Buffer): SignedParts {
   try {
     const root = parseDer(der);
+    // CertificationRequest ::= SEQUENCE (RFC 2986 4.2): the outer tag is not signed, so nothing else would catch a change to it.
+    expectIdentifier(root, 0x30, "CertificationRequest");
     const c = new DerCursor(der, root);
     const info = c.expect(0x30, "certificationRequestInfo");
     const algorithm = c.expect(0x30, "signatureAlgorithm");
@@ -52,7 +54,7 @@ function strictDer(der: Buffer): SignedParts {
     c.finish("CertificationRequest");
     checkRequestedExtensions(der, info);
     const oidNode = new DerCursor(der, algorithm).expect(0x06, "signatureAlgorithm.algorithm");
-    return { info: der.subarray(info.start, info.end), algorithm: readOid(der, oidNode), signature: Buffer.from(signature.bytes) };
+    return { info: der.subarray(info.start, info.end), algorithm: readOid(der, oidNode), signature: Buffer.from(signature.bytes), spki: subjectPublicKeyInfo(der, info) };
   } catch (e) {
     if (e instanceof DerError) throw new AppError("CSR_MALFORMED", `the file is not a DER-encoded PKCS#10 request (${e.message})`);
     throw e;
@@ -64,6 +66,35 @@ interface SignedParts {
   info: Buffer;
   algorithm: string;
   signature: Buffer;
+  /** The subject's SubjectPublicKeyInfo DER. */
+  spki: Buffer;
+}
+
+const RSA_ENCRYPTION = "1.2.840.113549.1.1.1";
+
+/**
+ * The SubjectPublicKeyInfo of certificationRequestInfo (RFC 2986 4.1), its
+ * structure checked (RFC 5280 4.1.2.7); for RSA also the RSAPublicKey inside
+ * the BIT STRING (RFC 8017 A.1.1), which the key reader would otherwise
+ * report as an unsupported key rather than a malformed request.
+ */
+function subjectPublicKeyInfo(der: Buffer, info: DerNode): Buffer {
+  const c = new DerCursor(der, info);
+  c.expect(0x02, "version");
+  c.expect(0x30, "subject");
+  const spki = c.expect(0x30, "subjectPKInfo");
+  const k = new DerCursor(der, spki);
+  const algorithm = k.expect(0x30, "subjectPKInfo.algorithm");
+  const bits = readBitString(der, k.expect(0x03, "subjectPublicKey"));
+  k.finish("SubjectPublicKeyInfo");
+  if (readOid(der, new DerCursor(der, algorithm).expect(0x06, "subjectPKInfo.algorithm.algorithm")) === RSA_ENCRYPTION) {
+    const key = Buffer.from(bits.bytes);
+    const r = new DerCursor(key, parseDer(key));
+    readIntegerHex(key, r.expect(0x02, "modulus"));
+    readIntegerHex(key, r.expect(0x02, "publicExponent"));
+    r.finish("RSAPublicKey");
+  }
+  return der.subarray(spki.start, spki.end);
 }
 
 /**
@@ -150,31 +181,35 @@ function checkKeyObject(spkiDer: Buffer): { checked: CheckedKey; key: KeyObject 
   throw new AppError("KEY_UNSUPPORTED", `${key.asymmetricKeyType} keys are not accepted (RSA or ECDSA)`);
 }
 
-export async function checkCsr(input: Buffer | string): Promise<CheckedKey> {
-  const der = decodeCsr(input);
-  const signed = strictDer(der);
+/** Proof of possession by the library, for the signature algorithms node:crypto is not asked to check. */
+async function libraryVerify(der: Buffer): Promise<boolean> {
   let csr: x509.Pkcs10CertificateRequest;
   try {
     csr = new x509.Pkcs10CertificateRequest(new Uint8Array(der));
   } catch {
     throw new AppError("CSR_MALFORMED", "the file is not a PKCS#10 certificate request");
   }
-  let spkiDer: Buffer;
   try {
-    // The library decodes the key lazily and throws its own errors (e.g. a SEQUENCE changed into a SET inside an RSAPublicKey).
-    spkiDer = Buffer.from(csr.publicKey.rawData);
+    return await csr.verify();
   } catch {
-    throw new AppError("CSR_MALFORMED", "the CSR's public key cannot be read");
+    return false;
   }
-  const { checked, key } = checkKeyObject(spkiDer);
-  let ok = false;
+}
+
+export async function checkCsr(input: Buffer | string): Promise<CheckedKey> {
+  const der = decodeCsr(input);
+  const signed = strictDer(der);
+  const { checked, key } = checkKeyObject(Buffer.from(signed.spki));
   const direct = DIRECT_VERIFY[signed.algorithm];
-  try {
-    if (!direct) ok = await csr.verify();
-    // RFC 2986 4.2: the signature over certificationRequestInfo with the subject's key; the key must be of the algorithm's type.
-    else ok = key.asymmetricKeyType === direct.keyType && cryptoVerify(direct.hash, signed.info, key, signed.signature);
-  } catch {
-    ok = false;
+  let ok = false;
+  if (!direct) ok = await libraryVerify(der);
+  else {
+    try {
+      // RFC 2986 4.2: the signature over certificationRequestInfo with the subject's key; the key must be of the algorithm's type.
+      ok = key.asymmetricKeyType === direct.keyType && cryptoVerify(direct.hash, signed.info, key, signed.signature);
+    } catch {
+      ok = false;
+    }
   }
   if (!ok) throw new AppError("CSR_BAD_SIGNATURE", "the CSR's signature does not verify (no proof of possession of the key)");
   return checked;

@@ -145,9 +145,10 @@ export function createAuditStore(db: Knex | Knex.Transaction): AuditStore {
       return headOf(row);
     }
     // sqlite: the UPDATE takes the write lock (waiting on busy_timeout for another
-    // process); a write transaction always reads the latest committed data.
-    await trx("audit_head").where({ id: 1 }).update({ last_id: trx.raw("last_id") });
-    return headOf((await trx("audit_head").where({ id: 1 }).first()) as HeadRow | undefined);
+    // process); a write transaction always reads the latest committed data, which
+    // RETURNING gives in the same statement (sqlite ≥ 3.35).
+    const rows = (await trx("audit_head").where({ id: 1 }).update({ last_id: trx.raw("last_id") }).returning(["last_id", "last_hash", "entry_count"])) as HeadRow[];
+    return headOf(rows[0]);
   }
 
   type Fields = Omit<HashedEntry, "id" | "prevHash">;

@@ -5,6 +5,7 @@ import { strict as assert } from "node:assert";
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import knexFactory from "knex";
+import { pem as pemOf } from "../../server/ca/pki-files";
 import { TEST_PASSPHRASE, TEST_PUBLIC_URL } from "../support/app";
 import { runCli } from "../support/cli";
 import { breakSignature, makeCsr } from "../support/csr";
@@ -81,6 +82,11 @@ forEachDatabase("CLI cert issue-batch", (db) => {
       const certs = (await knex("certificates").whereIn("profile", ["individual", "organization", "device"]).select("serial", "status")) as Array<{ serial: string; status: string }>;
       assert.deepEqual(certs.map((x) => x.serial).sort(), [...serials].sort(), "only the issued rows have certificate rows");
       assert.ok(certs.every((x) => x.status === "valid"));
+      // The stored DER is the certificate handed out, row by row (the completion updates many rows in one statement).
+      for (const serial of serials) {
+        const row = (await knex("certificates").where({ serial }).first("cert_der")) as { cert_der: Buffer };
+        assert.equal(pemOf("CERTIFICATE", Buffer.from(row.cert_der)), readFileSync(join(out, `${serial}.pem`), "utf8"));
+      }
       const audit = (await knex("audit_log").where({ action: "cert.issue" }).orderBy("id").select("outcome", "object_id", "details")) as Array<{ outcome: string; object_id: string | null; details: string }>;
       // (ca init's own certificates, the issuing CA's and the responder's, are audited as cert.issue too: left out by profile.)
       const subscriberIssued = audit.filter((e) => e.outcome === "ok" && ["individual", "organization", "device"].includes((JSON.parse(e.details) as { profile: string }).profile));
