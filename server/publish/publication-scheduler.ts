@@ -115,14 +115,21 @@ export function createPublicationScheduler(deps: SchedulerDeps) {
       const first = pending?.first ?? now;
       const at = Math.min(now + config.crl.debounceMs, first + MAX_WAIT_DEBOUNCES * config.crl.debounceMs);
       if (pending) {
-        if (pending.at === at) return;
-        clearTimeout(pending.timer);
+        // The timer, when it fires, waits on until `at` (no timer churn at thousands of calls a second).
+        pending.at = at;
+        return;
       }
-      const timer = setTimeout(() => {
+      const fire = () => {
+        const left = entry.at - Date.now();
+        if (left > 0) {
+          entry.timer = setTimeout(fire, left);
+          return;
+        }
         debounce.delete(caId);
         void build(caId);
-      }, at - now);
-      debounce.set(caId, { timer, first, at });
+      };
+      const entry = { timer: setTimeout(fire, at - now), first, at };
+      debounce.set(caId, entry);
     },
     async stop(): Promise<void> {
       stopped = true;
