@@ -23,6 +23,27 @@ describe("OCSP response cache", () => {
     assert.equal(c.get(1, "a", "sha256"), undefined);
     assert.ok(c.get(2, "a", "sha1"), "another CA's certificate with the same serial is untouched");
   });
+  it("hands back the answers a revocation makes stale, keeping those already revoked", () => {
+    const c = createResponseCache(10);
+    c.set(1, "a", "sha1", entry(1));
+    c.set(1, "a", "sha256", { ...entry(2), revoked: true });
+    const stale = c.takeUnrevoked(1, "a");
+    assert.deepEqual(stale.map((s) => [s.alg, s.value.der[0]]), [["sha1", 1]]);
+    assert.equal(c.get(1, "a", "sha1"), undefined, "dropped at once");
+    assert.ok(c.peek(1, "a", "sha256")?.revoked, "a revoked answer stays: revocation is final");
+    assert.deepEqual(c.takeUnrevoked(1, "a"), []);
+  });
+  it("moves its generation on every invalidation, so a status read it overtook is not cached", () => {
+    const c = createResponseCache(10);
+    const g = c.generation;
+    c.set(1, "a", "sha1", entry(1));
+    assert.equal(c.generation, g, "setting is not invalidating");
+    c.invalidate(1, "b");
+    assert.notEqual(c.generation, g);
+    const h = c.generation;
+    c.takeUnrevoked(1, "a");
+    assert.notEqual(c.generation, h);
+  });
   it("keeps nothing when its bound is zero", () => {
     const c = createResponseCache(0);
     c.set(1, "a", "sha1", entry(1));
