@@ -76,6 +76,7 @@ export function createOcspResponder(deps: OcspResponderDeps) {
   // Answers dropped by a revocation, to sign again as "revoked": cache key → what to sign.
   const resign = new Map<string, { caId: number; serial: string; alg: string; certIdDer: Buffer; status: CertStatusInput }>();
   let draining = false;
+  let resets = 0;
 
   /** Signs the waiting answers a slice at a time, yielding to requests between slices. */
   async function drain(): Promise<void> {
@@ -90,8 +91,10 @@ export function createOcspResponder(deps: OcspResponderDeps) {
           if (performance.now() > until) break;
           // A request may have signed it first; until it is cached, requests find its status here.
           if (!cache.peek(w.caId, w.serial, w.alg)?.revoked) {
+            const epoch = resets;
             const der = await sign(w.caId, [{ certIdDer: w.certIdDer, status: w.status, thisUpdate: now, nextUpdate }], null, now);
-            if (der) cache.set(w.caId, w.serial, w.alg, { der, thisUpdate: now, nextUpdate, certIdDer: w.certIdDer, revoked: true });
+            // Not an answer by a responder that reset() just replaced.
+            if (der && epoch === resets) cache.set(w.caId, w.serial, w.alg, { der, thisUpdate: now, nextUpdate, certIdDer: w.certIdDer, revoked: true });
           }
           resign.delete(key);
         }
@@ -149,6 +152,7 @@ export function createOcspResponder(deps: OcspResponderDeps) {
       const nextUpdate = new Date(now.getTime() + validityMs);
       // An invalidation while the status is read may make it stale: such an answer is sent, not cached.
       const generation = cache.generation;
+      const epoch = resets;
       const waiting = single ? resign.get(cacheKey(caId, serial, first.hashAlgorithm)) : undefined;
       const responses: SingleResponseInput[] = [];
       for (const m of matched) {
@@ -169,7 +173,7 @@ export function createOcspResponder(deps: OcspResponderDeps) {
       }
       // Unknown serials are not cached: the certificate may be issued a moment later.
       const kind = responses[0]!.status.kind;
-      if (single && kind !== "unknown" && (kind === "revoked" || cache.generation === generation)) {
+      if (single && kind !== "unknown" && epoch === resets && (kind === "revoked" || cache.generation === generation)) {
         cache.set(caId, serial, first.hashAlgorithm, { der: body, thisUpdate: now, nextUpdate, certIdDer: first.der, revoked: kind === "revoked" });
       }
       return { body, thisUpdate: now, nextUpdate, status: "successful" };
@@ -200,6 +204,7 @@ export function createOcspResponder(deps: OcspResponderDeps) {
     reset(): void {
       issuers = null;
       keyRing.refresh();
+      resets++;
       resign.clear();
       cache.clear();
     },
