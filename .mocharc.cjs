@@ -10,8 +10,12 @@
 
 const path = require("node:path");
 
+// Files named on the command line (`npx mocha test/e2e/x.test.ts`) run alone:
+// mocha adds a config `spec` to them, so it is set only when none is named.
+const named = process.argv.slice(2).some((a) => /\.test\.ts$/.test(a));
+
 module.exports = {
-  spec: ["test/**/*.test.ts"],
+  ...(named ? {} : { spec: ["test/**/*.test.ts"] }),
   require: ["tsx/cjs", path.join(__dirname, "test/support/root-hooks.ts")],
   reporter: path.join(__dirname, "test/support/reporter.cjs"),
   timeout: 20_000,
