@@ -10,9 +10,10 @@ import { assembleCertificate } from "./cert-assembly";
 import { createKeystores } from "./keystore";
 import { subjectDerOf } from "./key-ring";
 import { lintCertificate } from "./lint";
-import { buildName } from "./name";
+import { createExtensionEncoder } from "./extension-template";
+import { buildName, formatDn } from "./name";
 import { newSerial } from "./serial";
-import { bulkTbs, formatDn, type BulkCertSpec, type BulkSigned, type BulkWorkerInit } from "./bulk-signer";
+import { bulkTbs, type BulkCertSpec, type BulkSigned, type BulkWorkerInit } from "./bulk-signer";
 
 const init = workerData as BulkWorkerInit;
 const issuerCertDer = Buffer.from(init.issuerCertDer);
@@ -22,6 +23,8 @@ const key = keystores.open(init.keyRef, init.slug);
 const issuerSubjectDer = subjectDerOf(issuerCertDer);
 const issuerSki = init.issuerSki;
 const hash = key.alg === "p384" ? "sha384" : "sha256";
+// The profile's fixed extensions, encoded once for this thread's issuer.
+const encodeExtensions = createExtensionEncoder();
 
 // SubjectPublicKeyInfo header of an uncompressed P-256 point (RFC 5480 2.1.1, 2.2).
 const P256_SPKI_HEADER = Buffer.from("3059301306072a8648ce3d020106082a8648ce3d030107034200", "hex");
@@ -32,18 +35,21 @@ function signOne(spec: BulkCertSpec, check: boolean): BulkSigned {
   const serial = newSerial((n) => randomBytes(n));
   const notBefore = new Date(spec.notBefore);
   const notAfter = new Date(spec.notAfter);
-  const tbsDer = bulkTbs({
-    serialHex: serial,
-    profile: spec.profile,
-    subject: spec.subject,
-    notBefore,
-    notAfter,
-    spkiDer,
-    issuerSubjectDer,
-    issuerSki,
-    signatureAlgorithm: key.signer.algorithmIdentifier,
-    urls: init.urls,
-  });
+  const tbsDer = bulkTbs(
+    {
+      serialHex: serial,
+      profile: spec.profile,
+      subject: spec.subject,
+      notBefore,
+      notAfter,
+      spkiDer,
+      issuerSubjectDer,
+      issuerSki,
+      signatureAlgorithm: key.signer.algorithmIdentifier,
+      urls: init.urls,
+    },
+    encodeExtensions,
+  );
   const signature = key.signer.sign([tbsDer]);
   const certDer = assembleCertificate(tbsDer, key.signer.algorithmIdentifier, signature);
   const subjectDn = formatDn(buildName({ ...spec.subject, country: "VN" }));

@@ -1,41 +1,40 @@
 // Bulk signing for scale datasets (issue 7): a pool of worker threads, each of
 // which opens the issuing CA's key itself through this folder's keystore and
-// signs batches of subscriber certificates. Owns the bulk TBS encoder; never
-// touches the database (the caller stores what comes back) and never hands a
-// private key across a thread boundary (workers get the key reference and open it).
+// signs batches of subscriber certificates. Builds the TBS spec the issuance
+// cycle would; never touches the database (the caller stores what comes back)
+// and never hands a private key across a thread boundary (workers get the key
+// reference and open it).
 //
 // The bulk path replaces the issuance cycle's per-certificate lint copy and
 // pending row (server/ca/issue-cycle.ts) — 13 ms a certificate, most of it the
-// throwaway signature and ASN.1 object building — with a direct DER encoding of
-// the same TBSCertificate subscriber-issuer.ts builds: same name (name.ts),
-// same extensions in the same order (profiles.ts buildExtensions, per profile
-// once; subjectKeyIdentifier and subjectAltName re-encoded per certificate),
-// same validity and serial rules. test/e2e/scale-dataset.test.ts checks it is
-// byte for byte the lint copy's TBS. Every batch's first certificate is still
-// linted (lint.ts) and its signature verified with the issuer's public key.
+// throwaway signature — with the same TBSCertificate subscriber-issuer.ts builds,
+// through the same encoders: name (name.ts), extensions (extension-template.ts:
+// the profile's fixed ones once, subjectKeyIdentifier and subjectAltName per
+// certificate), TBS (cert-assembly.ts encodeTbs); same validity and serial
+// rules. test/e2e/scale-dataset.test.ts checks it is byte for byte the lint
+// copy's TBS. Every batch's first certificate is still linted (lint.ts) and
+// its signature verified with the issuer's public key.
 import { Worker } from "node:worker_threads";
 import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import type { Config } from "../config/schema";
 import { AppError } from "../errors/app-error";
-import { explicit, implicit, integer, integerFromHex, octetString, oid, sequence, encodeTime } from "../asn1/der-writer";
 import type { KeyRing } from "./key-ring";
 import type { KeystoreConfig } from "./keystore";
-import { buildName, encodeName } from "./name";
-import { buildExtensions, type PublicationUrls, type SubscriberProfile } from "./profiles";
+import { encodeTbs } from "./cert-assembly";
+import { createExtensionEncoder, type ExtensionEncoder } from "./extension-template";
+import type { TbsSpec } from "./lint-copy";
+import { buildName } from "./name";
+import type { PublicationUrls, SubscriberProfile } from "./profiles";
+import { subjectPublicKeyBits } from "./signer";
+import type { SubscriberIssueInput } from "./subscriber-issuer";
 import { publicationUrls } from "./hierarchy";
 
 /** One certificate to issue: who it is for and when it is valid (whole seconds). */
 export interface BulkCertSpec {
   profile: SubscriberProfile;
-  subject: {
-    commonName: string;
-    organization?: string | undefined;
-    organizationalUnits: string[];
-    locality?: string | undefined;
-    email?: string | undefined;
-    dnsNames: string[];
-  };
+  /** As the issuance cycle takes it (subscriber-issuer.ts). */
+  subject: SubscriberIssueInput["subject"];
   notBefore: Date;
   notAfter: Date;
 }
@@ -76,39 +75,7 @@ export interface BulkWorkerInit {
 }
 
 // ---------------------------------------------------------------------------
-// The TBS encoder (RFC 5280 4.1)
-
-// The Name encoder and the subject rendering live in name.ts (the issuance cycle uses them too).
-export { encodeName, formatDn } from "./name";
-
-const OID_SKI = "2.5.29.14";
-const OID_SAN = "2.5.29.17";
-
-/** The profile's extensions as DER, with the per-certificate ones left as slots (same order as buildExtensions). */
-interface ExtensionTemplate {
-  parts: Array<Buffer | "ski" | "san">;
-}
-
-const templates = new Map<string, ExtensionTemplate>();
-
-function templateFor(profile: SubscriberProfile, issuerSki: string, urls: PublicationUrls, hasSan: boolean): ExtensionTemplate {
-  const key = `${profile}|${hasSan}|${issuerSki}|${urls.crl}|${urls.ocsp}`;
-  let t = templates.get(key);
-  if (!t) {
-    const exts = buildExtensions({ profile, keyType: "ec", subjectKeyId: "00", authorityKeyId: issuerSki, email: hasSan ? "a@b.c" : undefined, urls });
-    t = { parts: exts.map((e) => (e.type === OID_SKI ? "ski" : e.type === OID_SAN ? "san" : Buffer.from(e.rawData))) };
-    templates.set(key, t);
-  }
-  return t;
-}
-
-/** subjectAltName (RFC 5280 4.2.1.6): rfc822Name [1] then dNSName [2], as buildExtensions orders them. */
-function sanExtension(email: string | undefined, dnsNames: readonly string[]): Buffer {
-  const names: Buffer[] = [];
-  if (email) names.push(implicit(1, Buffer.from(email, "latin1"), false));
-  for (const d of dnsNames) names.push(implicit(2, Buffer.from(d, "latin1"), false));
-  return sequence([oid(OID_SAN), octetString(sequence(names))]);
-}
+// The TBS (RFC 5280 4.1)
 
 export interface BulkTbsInput {
   serialHex: string;
@@ -124,29 +91,32 @@ export interface BulkTbsInput {
   urls: PublicationUrls;
 }
 
-/** SHA-1 of the subjectPublicKey bits (RFC 5280 4.2.1.2 method 1), for an uncompressed P-256 SPKI. */
-function p256KeyId(spkiDer: Buffer): string {
-  // SubjectPublicKeyInfo of a P-256 key: 26 octets of header, then the 65-octet point (the BIT STRING's contents).
-  return createHash("sha1").update(spkiDer.subarray(spkiDer.length - 65)).digest("hex");
-}
-
-/** TBSCertificate DER (RFC 5280 4.1.2), the same bytes subscriber-issuer.ts would have the CA sign. */
-export function bulkTbs(i: BulkTbsInput): Buffer {
-  const hasSan = Boolean(i.subject.email) || i.subject.dnsNames.length > 0;
-  const t = templateFor(i.profile, i.issuerSki, i.urls, hasSan);
-  const exts = t.parts.map((p) =>
-    p === "ski" ? sequence([oid(OID_SKI), octetString(octetString(Buffer.from(p256KeyId(i.spkiDer), "hex")))]) : p === "san" ? sanExtension(i.subject.email, i.subject.dnsNames) : p,
-  );
-  return sequence([
-    explicit(0, integer(2)), // v3 (4.1.2.1)
-    integerFromHex(i.serialHex),
-    i.signatureAlgorithm,
-    i.issuerSubjectDer,
-    sequence([encodeTime(i.notBefore), encodeTime(i.notAfter)]),
-    encodeName(buildName({ ...i.subject, country: "VN" })),
-    i.spkiDer,
-    explicit(3, sequence(exts)),
-  ]);
+/**
+ * TBSCertificate DER (RFC 5280 4.1.2), the same bytes subscriber-issuer.ts would
+ * have the CA sign: the same spec (name.ts buildName; extension-template.ts for
+ * the extensions, subjectKeyIdentifier by 4.2.1.2 method 1) through the same
+ * encoder (cert-assembly.ts encodeTbs). A worker passes its own extension
+ * encoder so that the profile's fixed extensions are built once per thread.
+ */
+export function bulkTbs(i: BulkTbsInput, encodeExtensions: ExtensionEncoder = createExtensionEncoder()): Buffer {
+  const spec: TbsSpec = {
+    serialHex: i.serialHex,
+    subject: buildName({ ...i.subject, country: "VN" }),
+    issuerSubjectDer: i.issuerSubjectDer,
+    notBefore: i.notBefore,
+    notAfter: i.notAfter,
+    subjectPublicKeyDer: i.spkiDer,
+    extensions: encodeExtensions({
+      profile: i.profile,
+      keyType: "ec",
+      subjectKeyId: createHash("sha1").update(subjectPublicKeyBits(i.spkiDer)).digest("hex"),
+      authorityKeyId: i.issuerSki,
+      email: i.subject.email,
+      dnsNames: i.subject.dnsNames,
+      urls: i.urls,
+    }),
+  };
+  return encodeTbs(spec, i.signatureAlgorithm);
 }
 
 // ---------------------------------------------------------------------------
