@@ -1,10 +1,12 @@
-// SQL for certificates and their revocations: the issuance cycle (pending →
-// valid | failed), revocation, OCSP status look-ups and the revocation feed.
+// SQL for certificates and their revocations: look-ups, key use, revocation,
+// OCSP status and the revocation feed. The issuance cycle's writes (pending →
+// valid | failed) are in certificate-issuance-store.ts; this store includes them.
 import type { Knex } from "knex";
 import { fromDbTime, optionalDbTime, parseDbTime, toDbTime } from "./db-time";
-import { searchKey } from "./search-key";
+import { createCertificateIssuanceStore, type CertificateIssuanceStore } from "./certificate-issuance-store";
 
 export type CertStatus = "pending" | "valid" | "revoked" | "failed";
+export type { CertificateIssuanceStore, PendingCertificate } from "./certificate-issuance-store";
 
 export interface CertificateRecord {
   serial: string;
@@ -26,28 +28,6 @@ export interface CertificateRecord {
   invalidityDate: Date | null;
   /** The subscriber's managing agency (units.id), or null. */
   unitId: number | null;
-}
-
-export interface PendingCertificate {
-  serial: string;
-  caId: number;
-  profile: string;
-  subjectDn: string;
-  commonName: string;
-  email: string | null;
-  spkiSha256: string;
-  keyAlg: string;
-  tbsDer: Buffer;
-  notBefore: Date;
-  notAfter: Date;
-  /** The subscriber's managing agency (units.id); scopes who may see the certificate. */
-  unitId?: number | null;
-  /** The subscriber who holds the certificate (subscribers.id), if known. */
-  subscriberId?: number | null;
-  /** The request (dossier) this certificate answers; at most one live certificate per request. */
-  requestId?: number | null;
-  /** The token the key lives on. */
-  tokenId?: number | null;
 }
 
 export interface RevocationInput {
@@ -155,16 +135,9 @@ export interface BulkRevokedRow {
   notAfter: Date;
 }
 
-export interface CertificateStore {
-  insertPending(cert: PendingCertificate, now: Date): Promise<void>;
-  /** Many pending rows in a few multi-row statements (call inside a transaction: all or none). */
-  insertPendingMany(certs: readonly PendingCertificate[], now: Date): Promise<void>;
-  completeIssued(serial: string, certDer: Buffer, now: Date): Promise<void>;
-  /** completeIssued for each; throws if any is not pending (call inside a transaction: all or none). */
-  completeIssuedMany(certs: ReadonlyArray<{ serial: string; certDer: Buffer }>, now: Date): Promise<void>;
+export interface CertificateStore extends CertificateIssuanceStore {
   /** For each key: live (pending or valid, unexpired) certificates and keyCompromise revocations with it, in one query per 500 keys. */
   keyUse(spkiSha256s: readonly string[], now: Date): Promise<Map<string, { live: number; compromised: number }>>;
-  markFailed(serial: string): Promise<void>;
   findBySerial(serial: string): Promise<CertificateRecord | null>;
   /** Live (pending or valid, unexpired) certificates with this public key. */
   countLiveWithKey(spkiSha256: string, now: Date): Promise<number>;
@@ -189,29 +162,6 @@ export interface CertificateStore {
   maxRevocationId(): Promise<number>;
   /** Revoked entries for a CRL, in pages, keyset-paginated so memory stays flat at 1M rows. */
   crlEntries(caId: number, notExpiredSince: Date, pageSize?: number): AsyncIterable<CrlEntryRow[]>;
-}
-
-function pendingRow(c: PendingCertificate, now: Date) {
-  return {
-    serial: c.serial,
-    ca_id: c.caId,
-    profile: c.profile,
-    status: "pending",
-    subject_dn: c.subjectDn,
-    common_name: c.commonName,
-    email: c.email,
-    spki_sha256: c.spkiSha256,
-    key_alg: c.keyAlg,
-    tbs_der: c.tbsDer,
-    not_before: toDbTime(c.notBefore),
-    not_after: toDbTime(c.notAfter),
-    created_at: toDbTime(now),
-    unit_id: c.unitId ?? null,
-    subscriber_id: c.subscriberId ?? null,
-    ...(c.requestId ? { request_id: c.requestId } : {}),
-    ...(c.tokenId ? { token_id: c.tokenId } : {}),
-    search_name: searchKey(c.commonName),
-  };
 }
 
 export function createCertificateStore(db: Knex | Knex.Transaction): CertificateStore {
@@ -254,28 +204,8 @@ export function createCertificateStore(db: Knex | Knex.Transaction): Certificate
   }
 
   return {
-    async insertPending(c, now) {
-      await db("certificates").insert(pendingRow(c, now));
-    },
-    async insertPendingMany(certs, now) {
-      // Every row of one multi-row insert needs the same columns.
-      const rows = certs.map((c) => ({ ...pendingRow(c, now), request_id: c.requestId ?? null, token_id: c.tokenId ?? null }));
-      // knex writes a multi-row insert on sqlite as a compound SELECT: at most 500 terms (and 32,766 bound values).
-      for (let i = 0; i < rows.length; i += 200) await db("certificates").insert(rows.slice(i, i + 200));
-    },
-    async completeIssuedMany(certs, now) {
-      const issuedAt = toDbTime(now);
-      // One UPDATE per 100 certificates, each row's DER picked by a CASE on its serial: a statement a row cost more than the signing.
-      for (let i = 0; i < certs.length; i += 100) {
-        const chunk = certs.slice(i, i + 100);
-        const serials = chunk.map((c) => c.serial);
-        // PostgreSQL would type untyped CASE results as text: say bytea.
-        const then = db.client.config.client === "pg" ? "when ? then cast(? as bytea)" : "when ? then ?";
-        const der = db.raw(`case serial ${chunk.map(() => then).join(" ")} end`, chunk.flatMap((c) => [c.serial, c.certDer]));
-        const n = await db("certificates").whereIn("serial", serials).andWhere("status", "pending").update({ status: "valid", cert_der: der, issued_at: issuedAt });
-        if (Number(n) !== chunk.length) throw new Error(`certificates ${serials[0]}… (${chunk.length}): only ${Number(n)} were pending`);
-      }
-    },
+    // The issuance cycle's writes (pending → valid | failed): certificate-issuance-store.ts.
+    ...createCertificateIssuanceStore(db),
     async keyUse(spkis, now) {
       const out = new Map<string, { live: number; compromised: number }>();
       for (const k of spkis) out.set(k, { live: 0, compromised: 0 });
@@ -292,15 +222,6 @@ export function createCertificateStore(db: Knex | Knex.Transaction): Certificate
         }
       }
       return out;
-    },
-    async completeIssued(serial, certDer, now) {
-      const n = await db("certificates")
-        .where({ serial, status: "pending" })
-        .update({ status: "valid", cert_der: certDer, issued_at: toDbTime(now) });
-      if (Number(n) !== 1) throw new Error(`certificate ${serial} was not pending`);
-    },
-    async markFailed(serial) {
-      await db("certificates").where({ serial, status: "pending" }).update({ status: "failed" });
     },
     async findBySerial(serial) {
       const row = (await db("certificates").where({ serial }).first(LISTED_COLUMNS)) as CertRow | undefined;
