@@ -24,11 +24,8 @@ async function staleness(deps: CrlRecoveryDeps, slug: string, current: CrlRecord
   // periods before thisUpdate (RFC 5280 3.3). Revocations are only ever added,
   // so the same query returning more rows now means some came after the CRL.
   const since = new Date(current.thisUpdate.getTime() - 2 * (current.nextUpdate.getTime() - current.thisUpdate.getTime()));
-  let entries = 0;
-  for await (const page of deps.store.certificates.crlEntries(current.caId, since)) {
-    entries += page.length;
-    if (entries > current.entryCount) return `revocations after CRL #${current.crlNumber}`;
-  }
+  // Counted in the database: reading the entries out took seconds at 1M certificates, at every start.
+  if ((await deps.store.crls.countRevokedEntries(current.caId, since)) > current.entryCount) return `revocations after CRL #${current.crlNumber}`;
   // The file served is the registered one, whole; the operators' stable copy
   // (DATA_DIR/pki/<slug>.crl) is linked after the commit, so a crash in between leaves the previous one.
   const files = { "the current CRL file": join(crlDir(deps.dataDir, slug), current.fileName), "the stable copy": join(deps.dataDir, "pki", `${slug}.crl`) };

@@ -50,6 +50,8 @@ export interface CrlStore {
    * full CRL: pages of packed text (PackedCrlEntries), keyset-paginated on the revocation id.
    */
   revokedEntries(caId: number, notExpiredSince: Date, pageSize?: number): AsyncIterable<PackedCrlEntries>;
+  /** How many entries revokedEntries would give: one count in the database, no rows read out. */
+  countRevokedEntries(caId: number, notExpiredSince: Date): Promise<number>;
 }
 
 export function createCrlStore(db: Knex | Knex.Transaction): CrlStore {
@@ -83,6 +85,10 @@ export function createCrlStore(db: Knex | Knex.Transaction): CrlStore {
         .limit(1000)
         .select("file_name")) as Array<{ file_name: string }>;
       return rows.map((r) => r.file_name);
+    },
+    async countRevokedEntries(caId, notExpiredSince) {
+      const row = (await db("revocations").where({ ca_id: caId }).andWhere("cert_not_after", ">=", toDbTime(notExpiredSince)).count({ n: "*" }).first()) as { n: number | string } | undefined;
+      return Number(row?.n ?? 0);
     },
     revokedEntries(caId, notExpiredSince, pageSize = 50_000) {
       const cutoff = toDbTime(notExpiredSince);
