@@ -106,9 +106,9 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     if (background) scheduler.revoked(caId);
   };
   // Revocations by this process: OCSP answers change at once, CRL within seconds.
-  core.onRevoked((n) => {
-    responder.revoked([n]);
-    crlNeeded(n.caId);
+  core.onRevoked((notices) => {
+    responder.revoked(notices);
+    for (const caId of new Set(notices.map((n) => n.caId))) crlNeeded(caId);
   });
   // Revocations by other processes (CLI, other workers): within one poll interval.
   const feed = createRevocationFeed({
@@ -146,9 +146,9 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       store,
       keyRing,
       clock,
-      onRevoked: (n) => {
-        responder.revoked([n]);
-        scheduler.revoked(n.caId);
+      onRevoked: (notices) => {
+        responder.revoked(notices);
+        for (const caId of new Set(notices.map((n) => n.caId))) scheduler.revoked(caId);
       },
     });
     if (certs.seeded) log("info", demoCertificatesLine(certs));

@@ -47,8 +47,8 @@ export interface SeedDemoCertificatesDeps {
   keyRing: KeyRing;
   clock: () => Date;
   actor?: string;
-  /** Told of each revocation once committed (the server's OCSP cache and CRL debounce). */
-  onRevoked?: (n: RevocationNotice) => void;
+  /** Told of each set of revocations once committed (the server's OCSP cache and CRL debounce). */
+  onRevoked?: (notices: readonly RevocationNotice[]) => void;
   /** How many certificates (default 300). */
   count?: number;
 }
@@ -298,7 +298,7 @@ export async function seedDemoCertificates(deps: SeedDemoCertificatesDeps): Prom
   const clock = () => demoNow;
   const issuer = createSubscriberIssuer({ config: deps.config, store: deps.store, keyRing: deps.keyRing, makeLintCopy: createLintCopyMaker(), clock, random: (n) => randomBytes(n) });
   const issuance = createIssuanceService({ config: deps.config, store: deps.store, issuer, clock });
-  const revocation = createRevocationService({ store: deps.store, clock, onRevoked: (n) => deps.onRevoked?.(n) });
+  const revocation = createRevocationService({ store: deps.store, clock, onRevoked: (notices) => deps.onRevoked?.(notices) });
 
   const plans = planCertificates(units, now, deps.count ?? DEMO_CERTIFICATE_COUNT);
   type Event = { at: Date; plan: Plan; kind: "issue" | "revoke" };

@@ -36,8 +36,8 @@ export interface RevocationNotice {
 export interface RevocationDeps {
   store: Store;
   clock: () => Date;
-  /** Called after the revocation is committed (in-process publishers). */
-  onRevoked: (notice: RevocationNotice) => void;
+  /** Called once per committed set of revocations (in-process publishers); never with an empty array. */
+  onRevoked: (notices: readonly RevocationNotice[]) => void;
 }
 
 export function parseReason(reason: string): number {
@@ -146,7 +146,7 @@ export function createRevocationService(deps: RevocationDeps) {
 
   /** Tells the publishers (OCSP cache invalidation, CRL rebuild) about committed revocations. */
   function announce(notices: readonly RevocationNotice[]): void {
-    for (const n of notices) deps.onRevoked(n);
+    if (notices.length) deps.onRevoked(notices);
   }
 
   return {

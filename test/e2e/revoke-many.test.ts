@@ -20,11 +20,15 @@ const ACTOR = "test:revoke-many";
 forEachDatabase("set-based revocation", (db) => {
   let server: TestServer;
   const heard: RevocationNotice[] = [];
+  let announcements = 0;
 
   before(async function () {
     this.timeout(60_000);
     server = await startTestServer(db);
-    server.core.onRevoked((n) => heard.push(n));
+    server.core.onRevoked((notices) => {
+      announcements++;
+      heard.push(...notices);
+    });
   });
   after(async () => server?.close());
 
@@ -70,8 +74,10 @@ forEachDatabase("set-based revocation", (db) => {
       assert.equal(c.status, "revoked");
       assert.equal(c.revocationReason, 3);
     }
+    const before = announcements;
     revocation.announce(notices);
     assert.deepEqual(heard.map((n) => n.serial), serials);
+    assert.equal(announcements - before, 1, "a set is one announcement");
   });
 
   it("one certificate that cannot be revoked rolls the whole set back; onlyValid revokes the rest and skips it", async function () {

@@ -20,7 +20,7 @@ forEachDatabase("revocation within a caller's transaction", (db) => {
   before(async function () {
     this.timeout(60_000);
     server = await startTestServer(db);
-    server.core.onRevoked((n) => heard.push(n));
+    server.core.onRevoked((notices) => heard.push(...notices));
   });
   after(async () => server?.close());
 
