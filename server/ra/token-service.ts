@@ -30,8 +30,8 @@ export interface LostInfo {
 
 export interface TokenServiceDeps {
   store: Store;
-  /** revokeWithin inside the action's transaction, announce after its commit (server/ra/request-ports.ts RevocationPort fits). */
-  revocation: { revokeWithin: RevocationService["revokeWithin"]; announce(notices: RevocationNotice[]): void };
+  /** revokeManyWithin inside the action's transaction, announce after its commit (server/ra/request-ports.ts RevocationPort fits). */
+  revocation: { revokeManyWithin: RevocationService["revokeManyWithin"]; announce(notices: RevocationNotice[]): void };
   guard: Guard;
   scoper: Scoper;
   clock: () => Date;

@@ -33,7 +33,7 @@ export interface TransitionResult {
   alreadyRevoked: string[];
 }
 
-export type TokenRevocationPort = Pick<RevocationService, "revokeWithin">;
+export type TokenRevocationPort = Pick<RevocationService, "revokeManyWithin">;
 
 export function createTokenTransitions(deps: { revocation: TokenRevocationPort; clock: () => Date }) {
   const invalid = (message: string, details: Record<string, unknown>) => new AppError("TOKEN_TRANSITION_INVALID", message, details);
@@ -68,27 +68,20 @@ export function createTokenTransitions(deps: { revocation: TokenRevocationPort; 
       throw new AppError("TOKEN_CONFLICT", "the token changed meanwhile: reload and try again", { from: token.state, to: input.to });
     }
 
-    const revoked: RevocationNotice[] = [];
-    const alreadyRevoked: string[] = [];
+    let revoked: RevocationNotice[] = [];
+    let alreadyRevoked: string[] = [];
     if (move.revokesCertificates) {
       // Decree 68/2024 Art. 17: a lost or damaged token's key may be exposed → keyCompromise (RFC 5280 5.3.1).
       const trigger = input.to === "lost" ? "token_lost" : "token_damaged";
-      for (const serial of await tx.tokens.validSerialsOn(token.id)) {
-        try {
-          revoked.push(
-            await deps.revocation.revokeWithin(tx, {
-              serial,
-              reason: TRIGGER_REASON[trigger],
-              actor: input.actor,
-              details: { trigger, tokenId: token.id, tokenSerial: token.serial, requestId: input.requestId ?? null },
-            }),
-          );
-        } catch (e) {
-          // Revoked by someone else since we listed it: the certificate is revoked, which is what matters here.
-          if (e instanceof AppError && e.code === "CERT_ALREADY_REVOKED") alreadyRevoked.push(serial);
-          else throw e;
-        }
-      }
+      const details = { trigger, tokenId: token.id, tokenSerial: token.serial, requestId: input.requestId ?? null };
+      const serials = await tx.tokens.validSerialsOn(token.id);
+      // One set (a token can hold several): one UPDATE, the feed rows and the
+      // audit entries in a few statements. onlyValid leaves out those revoked by
+      // someone else since we listed them (a valid certificate can only become
+      // revoked): the certificate is revoked, which is what matters here.
+      revoked = await deps.revocation.revokeManyWithin(tx, serials.map((serial) => ({ serial, reason: TRIGGER_REASON[trigger], actor: input.actor, details })), { onlyValid: true });
+      const done = new Set(revoked.map((n) => n.serial));
+      alreadyRevoked = serials.filter((s) => !done.has(s));
     }
 
     await tx.tokens.addEvent({ tokenId: token.id, fromState: token.state, toState: input.to, actor: input.actor, reason: input.reason ?? null, requestId: input.requestId ?? null }, now);

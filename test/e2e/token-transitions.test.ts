@@ -170,12 +170,13 @@ forEachDatabase("token transitions", (db) => {
     const scoper = createScoper(units);
     const guard = createGuard({ scoper, audit: createAccessAudit({ store, clock: () => new Date() }), clock: () => new Date() });
     const real: RevocationService = server.core.revocation;
-    let calls = 0;
     const announced: string[] = [];
     const revocation = {
-      async revokeWithin(tx: Store, req: Parameters<RevocationService["revokeWithin"]>[1]) {
-        if (++calls === failOn) throw new Error("forced failure in the middle of the lost-token revocations");
-        return real.revokeWithin(tx, req);
+      // failOn = n: the first n-1 certificates are revoked inside the transaction, then it fails.
+      async revokeManyWithin(tx: Store, reqs: Parameters<RevocationService["revokeManyWithin"]>[1], opts?: Parameters<RevocationService["revokeManyWithin"]>[2]) {
+        if (failOn === null || reqs.length < failOn) return real.revokeManyWithin(tx, reqs, opts);
+        assert.equal((await real.revokeManyWithin(tx, reqs.slice(0, failOn - 1), opts)).length, failOn - 1);
+        throw new Error("forced failure in the middle of the lost-token revocations");
       },
       announce: (ns: Parameters<RevocationService["announce"]>[0]) => {
         announced.push(...ns.map((x) => x.serial));
