@@ -6,6 +6,7 @@
 import type { Knex } from "knex";
 import type { Config } from "../config/schema";
 import { createAuditStore, type AuditEntry } from "./audit-store";
+import type { PendingCertificate } from "./certificate-issuance-store";
 import { openDatabase } from "./connection";
 import { toDbTime } from "./db-time";
 import { searchKey } from "./search-key";
@@ -38,20 +39,10 @@ export interface ScaleTokenRow {
   updatedAt: Date;
 }
 
-export interface ScaleCertificateRow {
-  serial: string;
-  caId: number;
-  profile: string;
+/** A certificate row as the issuance cycle would leave it, signed (and perhaps revoked) already. */
+export interface ScaleCertificateRow extends Omit<PendingCertificate, "unitId" | "subscriberId" | "requestId" | "tokenId"> {
   status: "valid" | "revoked";
-  subjectDn: string;
-  commonName: string;
-  email: string | null;
-  spkiSha256: string;
-  keyAlg: string;
-  tbsDer: Buffer;
   certDer: Buffer;
-  notBefore: Date;
-  notAfter: Date;
   issuedAt: Date;
   revokedAt: Date | null;
   revocationReason: number | null;
