@@ -6,7 +6,7 @@ import type { Knex } from "knex";
 import type { RequestState } from "../ra/request-states";
 import type { RequestType } from "../ra/request-types";
 import { fromDbTime, optionalDbTime, toDbTime } from "./db-time";
-import { whereInUnits, type UnitFilter } from "./unit-scope-sql";
+import { mergedPageKeys, mergesUnits, unitPageMerge, whereInUnits, type UnitFilter } from "./unit-scope-sql";
 import { createAttachmentSql } from "./request-attachment-sql";
 
 export interface RequestInsert {
@@ -130,6 +130,9 @@ export interface RequestListQuery {
 
 /** States a deadline still runs in (server/ra/request-states.ts OPEN_STATES). */
 const OPEN: readonly RequestState[] = ["submitted", "returned", "forwarded", "approved"];
+
+/** The deadline order, no deadline last: the very expression of the index requests_unit_due_key_id. */
+const DUE_KEY = "coalesce(due_date, '9999-12-31')";
 
 const COLUMNS = [
   "id", "type", "state", "unit_id", "subscriber_id", "target_serial", "token_id", "result_serial", "data", "summary",
@@ -336,18 +339,36 @@ export function createRequestStore(db: Knex | Knex.Transaction): RequestStore {
       return rows.map(toRecord);
     },
     async list(q) {
-      const qb = select();
-      whereInUnits(qb, q.units);
-      if (q.states?.length) qb.whereIn("state", [...q.states]);
-      if (q.types?.length) qb.whereIn("type", [...q.types]);
-      if (q.due === "overdue") qb.whereIn("state", [...OPEN]).andWhere("due_date", "<", q.today);
-      if (q.due === "due_today") qb.whereIn("state", [...OPEN]).andWhere("due_date", "=", q.today);
-      if (q.text) {
-        const ref = /^(?:YC-?)?0*(\d{1,9})$/i.exec(q.text);
-        if (ref) qb.andWhere((w) => w.where("id", Number(ref[1])).orWhere("summary", "like", `${q.text}%`));
-        else qb.andWhere("summary", "like", `${q.text.replace(/[%_\\]/g, "")}%`);
+      if (!q.units.all && q.units.unitIds.length === 0) return { rows: [], more: false };
+      /** Every filter but the units: state, type, deadline, search. */
+      const filtered = (qb: Knex.QueryBuilder): Knex.QueryBuilder => {
+        if (q.states?.length) qb.whereIn("state", [...q.states]);
+        if (q.types?.length) qb.whereIn("type", [...q.types]);
+        if (q.due === "overdue") qb.whereIn("state", [...OPEN]).andWhere("due_date", "<", q.today);
+        if (q.due === "due_today") qb.whereIn("state", [...OPEN]).andWhere("due_date", "=", q.today);
+        if (q.text) {
+          const ref = /^(?:YC-?)?0*(\d{1,9})$/i.exec(q.text);
+          if (ref) qb.andWhere((w) => w.where("id", Number(ref[1])).orWhere("summary", "like", `${q.text}%`));
+          else qb.andWhere("summary", "like", `${q.text.replace(/[%_\\]/g, "")}%`);
+        }
+        return qb;
+      };
+      // A few units (an agency, a small province), no search: unit by unit from (unit_id, id) or
+      // (unit_id, DUE_KEY, id), keys only, then the page's rows by key (unitPageMerge, mergedPageKeys); "unit_id in (…) order by"
+      // sorted every request of the scope on sqlite (17.5 ms at 100k requests).
+      // Not for the live dossiers only (a state filter of open ones, a deadline filter): they are few, and
+      // (unit_id, state, due_date) reads just them, where a unit's walk in list order would pass all the others.
+      const liveOnly = q.due !== undefined || (q.states?.length ? q.states.every((s) => s === "draft" || OPEN.includes(s)) : false);
+      if (mergesUnits(q.units) && !q.text && !liveOnly) {
+        const byDue = q.sort === "due";
+        const order = byDue ? [{ column: "due_key" }, { column: "id" }] : [{ column: "id", order: "desc" as const }];
+        const keys = unitPageMerge(db, q.units.unitIds, (unitId) => filtered(db("requests").select(byDue ? [db.raw(`${DUE_KEY} as due_key`), "id"] : ["id"]).where("unit_id", unitId)), order, q.limit + 1, q.offset);
+        const qb = select().whereIn("id", await mergedPageKeys(keys, "id"));
+        const rows = (await (byDue ? qb.orderByRaw(`${DUE_KEY} asc, id asc`) : qb.orderBy("id", "desc"))) as Row[];
+        return { rows: rows.slice(0, q.limit).map(toRecord), more: rows.length > q.limit };
       }
-      if (q.sort === "due") qb.orderByRaw("coalesce(due_date, '9999-12-31') asc, id asc");
+      const qb = filtered(whereInUnits(select(), q.units));
+      if (q.sort === "due") qb.orderByRaw(`${DUE_KEY} asc, id asc`);
       else qb.orderBy("id", "desc");
       const rows = (await qb.limit(q.limit + 1).offset(q.offset)) as Row[];
       return { rows: rows.slice(0, q.limit).map(toRecord), more: rows.length > q.limit };

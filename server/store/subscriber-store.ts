@@ -3,7 +3,7 @@
 // and text filters, and one subscriber with its certificates. Decides nothing
 // about who may see what (the caller passes the scope it computed).
 import type { Knex } from "knex";
-import { SUMMARY_COLUMNS, toCertificateSummary, whereInUnits, type CertificateSummary, type SummaryRow, type UnitFilter } from "./unit-scope-sql";
+import { mergedPageKeys, mergesUnits, SUMMARY_COLUMNS, toCertificateSummary, unitPageMerge, whereInUnits, type CertificateSummary, type SummaryRow, type UnitFilter } from "./unit-scope-sql";
 import { fromDbTime, toDbTime } from "./db-time";
 import { prefixUpperBound, searchKey } from "./search-key";
 
@@ -185,15 +185,27 @@ export function createSubscriberStore(db: Knex | Knex.Transaction): SubscriberSt
 
     async list(q) {
       if (!q.units.all && q.units.unitIds.length === 0) return { rows: [], next: null };
-      let qb = scoped(db("subscribers").select("*"), q.units);
-      if (q.kind) qb = qb.where("kind", q.kind);
       const s = searchOf(q.text);
-      if (s.kind === "email") qb = qb.where("email", s.email);
-      if (s.kind === "nationalId") qb = qb.where("national_id", s.id);
-      if (s.kind === "name") qb = qb.where("search_name", ">=", s.key).andWhere("search_name", "<", prefixUpperBound(s.key));
       const after = decodeCursor(q.after);
-      if (after) qb = qb.andWhere((w) => w.where("search_name", ">", after[0]).orWhere((x) => x.where("search_name", after[0]).andWhere("id", ">", after[1])));
-      const rows = (await qb.orderBy([{ column: "search_name" }, { column: "id" }]).limit(q.limit + 1)) as Row[];
+      /** Every filter but the units: kind, search, the cursor. */
+      const filtered = (qb: Knex.QueryBuilder): Knex.QueryBuilder => {
+        if (q.kind) qb = qb.where("kind", q.kind);
+        if (s.kind === "email") qb = qb.where("email", s.email);
+        if (s.kind === "nationalId") qb = qb.where("national_id", s.id);
+        if (s.kind === "name") qb = qb.where("search_name", ">=", s.key).andWhere("search_name", "<", prefixUpperBound(s.key));
+        if (after) qb = qb.andWhere((w) => w.where("search_name", ">", after[0]).orWhere((x) => x.where("search_name", after[0]).andWhere("id", ">", after[1])));
+        return qb;
+      };
+      const order = [{ column: "search_name" }, { column: "id" }];
+      // A few units (an agency, a small province), in name order or by a name prefix: unit by unit from
+      // (unit_id, search_name, id), keys only, then the page's rows by key (unitPageMerge, mergedPageKeys); "unit_id in (…) order by"
+      // may sort every subscriber of the scope. An e-mail or national ID goes by its own index.
+      const rows = (await (mergesUnits(q.units) && (s.kind === "none" || s.kind === "name")
+        ? db("subscribers")
+            .select("*")
+            .whereIn("id", await mergedPageKeys(unitPageMerge(db, q.units.unitIds, (unitId) => filtered(db("subscribers").select("search_name", "id").where("unit_id", unitId)), order, q.limit + 1), "id"))
+            .orderBy(order)
+        : filtered(scoped(db("subscribers").select("*"), q.units)).orderBy(order).limit(q.limit + 1))) as Row[];
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
       return { rows: page.map(toRecord), next: rows.length > q.limit && last ? encodeCursor(last.search_name, Number(last.id)) : null };

@@ -6,7 +6,7 @@ import type { Knex } from "knex";
 import type { TokenState, TokenType } from "../ra/token-states";
 import type { CertStatus } from "./certificate-store";
 import { fromDbTime, toDbTime } from "./db-time";
-import { SUMMARY_COLUMNS, toCertificateSummary, whereInUnits, type CertificateSummary, type SummaryRow, type UnitFilter } from "./unit-scope-sql";
+import { mergedPageKeys, mergesUnits, SUMMARY_COLUMNS, toCertificateSummary, unitPageMerge, whereInUnits, type CertificateSummary, type SummaryRow, type UnitFilter } from "./unit-scope-sql";
 
 export interface TokenInput {
   serial: string;
@@ -213,14 +213,24 @@ export function createTokenStore(db: Knex | Knex.Transaction): TokenStore {
     },
     async list(q) {
       if (!q.units.all && q.units.unitIds.length === 0) return { rows: [], next: null };
-      let qb = whereInUnits(db("tokens").select("*"), q.units, { walkOrder: true });
-      if (q.state) qb = qb.where("state", q.state);
-      if (q.type) qb = qb.where("type", q.type);
-      // LIKE, not a range: PostgreSQL may compare varchar in a locale collation that ignores punctuation.
-      if (q.serialPrefix) qb = qb.whereRaw("serial like ? escape '!'", [q.serialPrefix.replace(/[!%_]/g, (c) => "!" + c) + "%"]);
       const after = decodeCursor(q.after);
-      if (after) qb = qb.where("serial", ">", after);
-      const rows = (await qb.orderBy("serial").limit(q.limit + 1)) as Row[];
+      /** Every filter but the units: state, type, serial prefix, the cursor. */
+      const filtered = (qb: Knex.QueryBuilder): Knex.QueryBuilder => {
+        if (q.state) qb = qb.where("state", q.state);
+        if (q.type) qb = qb.where("type", q.type);
+        // LIKE, not a range: PostgreSQL may compare varchar in a locale collation that ignores punctuation.
+        if (q.serialPrefix) qb = qb.whereRaw("serial like ? escape '!'", [q.serialPrefix.replace(/[!%_]/g, (c) => "!" + c) + "%"]);
+        if (after) qb = qb.where("serial", ">", after);
+        return qb;
+      };
+      // A few units: unit by unit from (unit_id, serial), keys only, then the page's rows by key (unitPageMerge, mergedPageKeys),
+      // not "unit_id in (…) order by serial", which may sort every token of the scope.
+      const rows = (await (mergesUnits(q.units)
+        ? db("tokens")
+            .select("*")
+            .whereIn("serial", await mergedPageKeys(unitPageMerge(db, q.units.unitIds, (unitId) => filtered(db("tokens").select("serial").where("unit_id", unitId)), [{ column: "serial" }], q.limit + 1), "serial"))
+            .orderBy("serial")
+        : filtered(whereInUnits(db("tokens").select("*"), q.units, { walkOrder: true })).orderBy("serial").limit(q.limit + 1))) as Row[];
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
       return { rows: page.map(toRecord), next: rows.length > q.limit && last ? encodeCursor(last.serial) : null };

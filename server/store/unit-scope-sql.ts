@@ -40,6 +40,9 @@ export function whereInUnits(qb: Knex.QueryBuilder, units: UnitFilter, opts: { c
  * no estimate of the rows is needed to pick a plan: up to WIDE_SCOPE units
  * the merge, beyond it the walk (a scope that wide holds a large share).
  * `member` builds one unit's query (filters, cursor; no order or limit).
+ * `offset` (a list paged by offset, the requests): each unit gives its first
+ * offset + limit rows, and the merge skips `offset` of them; a deep page costs
+ * units × (offset + limit) index entries, as an offset page costs anyway.
  */
 export function unitPageMerge(
   db: Knex | Knex.Transaction,
@@ -47,13 +50,31 @@ export function unitPageMerge(
   member: (unitId: number) => Knex.QueryBuilder,
   order: Array<{ column: string; order?: "asc" | "desc" }>,
   limit: number,
+  offset = 0,
 ): Knex.QueryBuilder {
   if (unitIds.length === 0 || unitIds.length > WIDE_SCOPE) throw new Error(`unitPageMerge takes 1 to ${WIDE_SCOPE} units (${unitIds.length})`);
   // "select * from (… limit n) as uK": sqlite allows no ORDER BY/LIMIT on a bare compound member.
-  const parts = unitIds.map((id, i) => db.select("*").from(member(id).orderBy(order).limit(limit).as(`u${i}`)));
+  const parts = unitIds.map((id, i) => db.select("*").from(member(id).orderBy(order).limit(limit + offset).as(`u${i}`)));
   const [first, ...rest] = parts;
   const merged = rest.length ? first!.unionAll(rest, false) : first!;
-  return db.select("*").from(merged.as("m")).orderBy(order).limit(limit);
+  const page = db.select("*").from(merged.as("m")).orderBy(order).limit(limit);
+  return offset > 0 ? page.offset(offset) : page;
+}
+
+/**
+ * The page's keys from unitPageMerge (`select`, a column they share with the
+ * table's primary or unique key), then its rows in full by those keys, in a
+ * second statement: "where key in (the merge)" in one statement let PostgreSQL
+ * join the 51 keys to a full scan of a table of a few thousand rows.
+ */
+export async function mergedPageKeys(query: Knex.QueryBuilder, key: string): Promise<Array<string | number>> {
+  const rows = (await query) as Array<Record<string, string | number>>;
+  return rows.map((r) => r[key]!);
+}
+
+/** Whether a list of this scope is read unit by unit (unitPageMerge): a few units, not every row. */
+export function mergesUnits(units: UnitFilter): units is { all: false; unitIds: number[] } {
+  return !units.all && units.unitIds.length > 0 && units.unitIds.length <= WIDE_SCOPE;
 }
 
 export const WIDE_SCOPE = 64;
