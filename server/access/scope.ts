@@ -15,7 +15,7 @@ export type Scope = { all: true } | { all: false; unitIds: number[] };
 
 export const NO_SCOPE: Scope = { all: false, unitIds: [] };
 
-export function createScoper(source: ScopeSource) {
+export function createScoper(source: ScopeSource): Scoper {
   /** The units `actor` may see for `permission` on `at`. */
   async function scopeFor(actor: Actor, at: Date, permission: Permission = "units.view"): Promise<Scope> {
     const ids = new Set<number>();
@@ -33,10 +33,37 @@ export function createScoper(source: ScopeSource) {
     return actor.roles.some((g) => grants(g.role, permission));
   }
 
-  return { scopeFor, may };
+  /**
+   * A scoper for one request (a page that asks several services): each unit's
+   * subtree is read once and kept for the scoper's life, so a page that needs
+   * the scope of four permissions of one role (the dashboard) reads the tree
+   * once, not four or five times. Not to be kept beyond the request: the tree
+   * changes (org-change) and the day moves on.
+   */
+  function forOneRequest(): Scoper {
+    const subtrees = new Map<number, Promise<number[]>>();
+    return createScoper({
+      subtreeIds(unitId, at) {
+        let ids = subtrees.get(unitId);
+        if (!ids) {
+          ids = source.subtreeIds(unitId, at);
+          subtrees.set(unitId, ids);
+          // A failed read is not kept: the next ask reads again.
+          ids.catch(() => subtrees.delete(unitId));
+        }
+        return ids;
+      },
+    });
+  }
+
+  return { scopeFor, may, forOneRequest };
 }
 
-export type Scoper = ReturnType<typeof createScoper>;
+export interface Scoper {
+  scopeFor(actor: Actor, at: Date, permission?: Permission): Promise<Scope>;
+  may(actor: Actor, permission: Permission): boolean;
+  forOneRequest(): Scoper;
+}
 
 export function inScope(scope: Scope, unitId: number | null): boolean {
   if (scope.all) return true;

@@ -53,7 +53,7 @@ const list = (params: Record<string, string>) => `/requests?${new URLSearchParam
 const dmy = (day: string | null) => (day ? day.split("-").reverse().join("/") : null);
 
 export function createWaitingPanel(deps: { store: Store; units: UnitSource; scoper: Scoper; requests: RequestService; clock: () => Date }) {
-  const { requests, scoper, clock } = deps;
+  const { requests, clock } = deps;
 
   async function urgentRows(rows: RequestRecord[], today: string): Promise<UrgentRow[]> {
     const top = rows.slice(0, URGENT_ROWS);
@@ -72,21 +72,21 @@ export function createWaitingPanel(deps: { store: Store; units: UnitSource; scop
   }
 
   /** A count from the scoped list (first page): exact up to a page, a lower bound beyond. */
-  async function counted(ctx: CallContext, key: string, href: string, f: Parameters<RequestService["list"]>[1]): Promise<WaitCount> {
-    const page = await requests.list(ctx, f);
+  async function counted(ctx: CallContext, scoper: Scoper, key: string, href: string, f: Parameters<RequestService["list"]>[1]): Promise<WaitCount> {
+    const page = await requests.list(ctx, f, scoper);
     return { key, n: page.rows.length, more: page.more, href };
   }
 
   /** Dossiers in `state` for the checking or approving role: the total, overdue, due today, the most urgent. */
-  async function queue(ctx: CallContext, state: RequestState, total: number, totalKey: string) {
+  async function queue(ctx: CallContext, scoper: Scoper, state: RequestState, total: number, totalKey: string) {
     const today = vietnamDay(clock());
     const allHref = list({ state });
-    const urgent = await requests.list(ctx, { states: [state], sort: "due" });
+    const urgent = await requests.list(ctx, { states: [state], sort: "due" }, scoper);
     return {
       counts: [
         { key: totalKey, n: total, more: false, href: allHref },
-        await counted(ctx, "dashboard.wait.overdue", list({ state, due: "overdue" }), { states: [state], due: "overdue" }),
-        await counted(ctx, "dashboard.wait.dueToday", list({ state, due: "due_today" }), { states: [state], due: "due_today" }),
+        await counted(ctx, scoper, "dashboard.wait.overdue", list({ state, due: "overdue" }), { states: [state], due: "overdue" }),
+        await counted(ctx, scoper, "dashboard.wait.dueToday", list({ state, due: "due_today" }), { states: [state], due: "due_today" }),
       ],
       urgent: await urgentRows(urgent.rows, today),
       allHref,
@@ -94,12 +94,13 @@ export function createWaitingPanel(deps: { store: Store; units: UnitSource; scop
   }
 
   return {
-    async forCaller(ctx: CallContext): Promise<WaitingPanel> {
+    /** `scoper`: the page's own (scope.ts forOneRequest), so the unit subtree is read once for the whole panel. */
+    async forCaller(ctx: CallContext, scoper: Scoper = deps.scoper.forOneRequest()): Promise<WaitingPanel> {
       const out: WaitingPanel = { check: null, approve: null, file: null, counts: null };
       if (!scoper.may(ctx.actor, "requests.view")) return out;
-      const w = await requests.waitingFor(ctx.actor);
-      if (scoper.may(ctx.actor, "requests.check")) out.check = await queue(ctx, "submitted", w.toCheck, "dashboard.wait.toCheck");
-      if (scoper.may(ctx.actor, "requests.approve")) out.approve = await queue(ctx, "forwarded", w.toApprove, "dashboard.wait.toApprove");
+      const w = await requests.waitingFor(ctx.actor, scoper);
+      if (scoper.may(ctx.actor, "requests.check")) out.check = await queue(ctx, scoper, "submitted", w.toCheck, "dashboard.wait.toCheck");
+      if (scoper.may(ctx.actor, "requests.approve")) out.approve = await queue(ctx, scoper, "forwarded", w.toApprove, "dashboard.wait.toApprove");
       if (scoper.may(ctx.actor, "requests.file") && !out.check) {
         // The agency's own subtree (requests.file scope) for the certificates to renew.
         const scope = await scoper.scopeFor(ctx.actor, clock(), "requests.file");
@@ -110,7 +111,7 @@ export function createWaitingPanel(deps: { store: Store; units: UnitSource; scop
             { key: "dashboard.wait.returned", n: w.returned, more: false, href: list({ state: "returned" }) },
             { key: "dashboard.wait.drafts", n: w.drafts, more: false, href: list({ state: "draft" }) },
             // Mẫu 08: the agency collects the token within 5 working days of the revocation.
-            await counted(ctx, "dashboard.wait.tokens", list({ type: "token_return" }), { types: ["token_return"], states: [...OPEN_STATES] }),
+            await counted(ctx, scoper, "dashboard.wait.tokens", list({ type: "token_return" }), { types: ["token_return"], states: [...OPEN_STATES] }),
             // The certificate list has no expiry filter: the number opens this page's own list of them.
             { key: "dashboard.wait.expiring", n: expiring.count, more: false, href: "#expiring" },
           ],

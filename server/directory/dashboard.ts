@@ -39,7 +39,9 @@ export function createDashboard(deps: {
   return {
     async summary(ctx: CallContext) {
       const now = clock();
-      const certScope = await guard.scope(ctx, "dashboard.view", "dashboard.view");
+      // One scoper for the whole page: the unit subtree is read once, whichever permission asks for it.
+      const scoper = deps.scoper.forOneRequest();
+      const certScope = await guard.scope(ctx, "dashboard.view", "dashboard.view", scoper);
       const units = toUnitFilter(certScope);
       const { counts, expiring } = await figures.get(units.all ? "all" : units.unitIds.join(","), async () => ({
         counts: await store.certificateQueries.countByStatus(units, now),
@@ -58,7 +60,7 @@ export function createDashboard(deps: {
         userCount,
         wholeCa: certScope.all,
         canSeeUsers: deps.scoper.may(ctx.actor, "users.view"),
-        waiting: await waiting.forCaller(ctx),
+        waiting: await waiting.forCaller(ctx, scoper),
       };
     },
   };

@@ -15,13 +15,13 @@ export interface GuardDeps {
 
 export function createGuard(deps: GuardDeps) {
   return {
-    /** The actor's scope for `permission` now; FORBIDDEN (audited) if no role grants it. */
-    async scope(ctx: CallContext, permission: Permission, action: string): Promise<Scope> {
+    /** The actor's scope for `permission` now; FORBIDDEN (audited) if no role grants it. `scoper`: the page's own (scope.ts forOneRequest). */
+    async scope(ctx: CallContext, permission: Permission, action: string, scoper: Scoper = deps.scoper): Promise<Scope> {
       if (!deps.scoper.may(ctx.actor, permission)) {
         await deps.audit.denied({ actor: ctx.actor, requestId: ctx.requestId, action, reason: "forbidden", details: { permission } });
         throw new AppError("FORBIDDEN", "you may not use this page");
       }
-      return deps.scoper.scopeFor(ctx.actor, deps.clock(), permission);
+      return scoper.scopeFor(ctx.actor, deps.clock(), permission);
     },
 
     /** NOT_FOUND, audited when the object exists but is outside the actor's scope. */

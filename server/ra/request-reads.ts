@@ -3,7 +3,7 @@
 // filters; and what waits for an actor (dashboard panel, daily digest).
 import type { Actor, CallContext } from "../access/actor";
 import type { Permission } from "../access/roles";
-import { inScope } from "../access/scope";
+import { inScope, type Scope, type Scoper } from "../access/scope";
 import { vietnamDay } from "../directory/unit-source";
 import { AppError } from "../errors/app-error";
 import type { RequestAccess, RequestAccessDeps } from "./request-access";
@@ -19,6 +19,9 @@ export type RequestPageAction = RequestAction | "edit" | "attach";
 export function createRequestReads(deps: RequestAccessDeps & { access: RequestAccess }) {
   const { store, clock } = deps;
   const { scopeOf, visible, isDelegated, typeRefuses } = deps.access;
+  /** The scope for `permission`, from the caller's scoper of this request (scope.ts forOneRequest) if given. */
+  const scopeWith = (scoper: Scoper | undefined, actor: Actor, permission: Permission): Promise<Scope | null> =>
+    scoper ? (scoper.may(actor, permission) ? scoper.scopeFor(actor, clock(), permission) : Promise.resolve(null)) : scopeOf(actor, permission);
   return {
     /** The request page: the request, its history, files, what this actor may do now. */
     async get(ctx: CallContext, id: number) {
@@ -42,9 +45,9 @@ export function createRequestReads(deps: RequestAccessDeps & { access: RequestAc
       return { request: r, reference: referenceOf(r.id), events, attachments, actions, delegated: isDelegated(r.type), today: vietnamDay(clock()) };
     },
 
-    /** The scoped list with state, type and deadline filters. */
-    async list(ctx: CallContext, f: { states?: RequestState[]; types?: RequestType[]; due?: "overdue" | "due_today"; text?: string; sort?: "due" | "newest"; page?: number; unitIds?: number[] }) {
-      const scope = await scopeOf(ctx.actor, "requests.view");
+    /** The scoped list with state, type and deadline filters. `scoper`: the page's own (several lists, one subtree read). */
+    async list(ctx: CallContext, f: { states?: RequestState[]; types?: RequestType[]; due?: "overdue" | "due_today"; text?: string; sort?: "due" | "newest"; page?: number; unitIds?: number[] }, scoper?: Scoper) {
+      const scope = await scopeWith(scoper, ctx.actor, "requests.view");
       if (!scope) {
         await deps.accessAudit.denied({ actor: ctx.actor, requestId: ctx.requestId, action: "request.list", reason: "forbidden" });
         throw new AppError("FORBIDDEN", "Bạn không có quyền xem hồ sơ");
@@ -56,8 +59,8 @@ export function createRequestReads(deps: RequestAccessDeps & { access: RequestAc
       return { ...result, page, today: vietnamDay(clock()) };
     },
 
-    /** What waits for this actor (the dashboard panel, the digest). */
-    async waitingFor(actor: Actor) {
+    /** What waits for this actor (the dashboard panel, the digest). `scoper`: the page's own, as for list. */
+    async waitingFor(actor: Actor, scoper?: Scoper) {
       const today = vietnamDay(clock());
       const out: { toCheck: number; toApprove: number; returned: number; drafts: number; overdue: number; dueToday: number } = { toCheck: 0, toApprove: 0, returned: 0, drafts: 0, overdue: 0, dueToday: 0 };
       // Each role's part of the queue, counted in the units where it holds that role.
@@ -66,10 +69,13 @@ export function createRequestReads(deps: RequestAccessDeps & { access: RequestAc
         { permission: "requests.approve", take: (c: Counts) => void (out.toApprove = c.byState.forwarded ?? 0) },
         { permission: "requests.file", take: (c: Counts) => void ((out.returned = c.byState.returned ?? 0), (out.drafts = c.byState.draft ?? 0)) },
       ] as const;
+      // Roles of one unit give the same scope: its open dossiers are counted once, not once per role.
+      const counted = new Map<string, Promise<Counts>>();
       for (const part of parts) {
-        const scope = await scopeOf(actor, part.permission);
+        const scope = await scopeWith(scoper, actor, part.permission);
         if (!scope) continue;
-        const c = await store.requests.counts(scope, today);
+        const key = scope.all ? "all" : scope.unitIds.join(",");
+        const c = await (counted.get(key) ?? counted.set(key, store.requests.counts(scope, today)).get(key)!);
         part.take(c);
         out.overdue = Math.max(out.overdue, c.overdue);
         out.dueToday = Math.max(out.dueToday, c.dueToday);

@@ -40,6 +40,25 @@ describe("access scope", () => {
     assert.equal(scoper.may(actor(), "dashboard.view"), false);
   });
 
+  it("reads each unit's subtree once for one request's scoper, and again for the next request", async () => {
+    const reads: number[] = [];
+    const counting = createScoper({ subtreeIds: async (id, at) => (reads.push(id), source.subtreeIds(id, at)) });
+    const a = actor(["provincial_officer", 1], ["agency_focal_point", 2]);
+    const page = counting.forOneRequest();
+    for (const p of ["dashboard.view", "requests.view", "requests.check", "requests.file", "requests.view"] as const) {
+      assert.deepEqual(await page.scopeFor(a, now, p), await counting.scopeFor(a, now, p));
+    }
+    reads.length = 0;
+    for (const p of ["dashboard.view", "requests.view", "requests.check"] as const) await page.scopeFor(a, now, p);
+    assert.equal(reads.length, 0, "kept for the request");
+    await counting.forOneRequest().scopeFor(a, now, "requests.view");
+    assert.ok(reads.length > 0, "not kept beyond it");
+    const failing = createScoper({ subtreeIds: async () => (reads.push(-1), Promise.reject(new Error("db down"))) }).forOneRequest();
+    await assert.rejects(failing.scopeFor(a, now, "requests.view"), /db down/);
+    await assert.rejects(failing.scopeFor(a, now, "requests.view"), /db down/);
+    assert.equal(reads.filter((r) => r === -1).length, 2, "a failed read is read again");
+  });
+
   it("every permission names only known roles", () => {
     for (const roles of Object.values(GRANTS)) for (const r of roles) assert.ok((ROLES as readonly string[]).includes(r));
   });
