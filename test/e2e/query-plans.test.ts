@@ -1,7 +1,8 @@
 // Index checks (issue 7, production shape): on a dataset built by `demo scale`'s
 // builder, the hot queries — certificate lists scoped to one agency and to the
 // province (keyset pages), name-prefix search, the subscriber list, the request
-// queue by state and due date, the dashboard's request counts, the OCSP status
+// queue by state and due date, the request, subscriber and token lists of a few
+// units (read unit by unit: no sort of the scope), the dashboard's request counts, the OCSP status
 // look-up, a CRL entries page and the revocation feed — are run through the
 // real store functions, their SQL captured and EXPLAINed: sqlite with EXPLAIN
 // QUERY PLAN, PostgreSQL with EXPLAIN (FORMAT JSON) after ANALYZE. None may read
