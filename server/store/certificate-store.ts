@@ -2,7 +2,7 @@
 // OCSP status and the revocation feed. The issuance cycle's writes (pending →
 // valid | failed) are in certificate-issuance-store.ts; this store includes them.
 import type { Knex } from "knex";
-import { fromDbTime, optionalDbTime, parseDbTime, toDbTime } from "./db-time";
+import { fromDbTime, optionalDbTime, toDbTime } from "./db-time";
 import { createCertificateIssuanceStore, type CertificateIssuanceStore } from "./certificate-issuance-store";
 
 export type CertStatus = "pending" | "valid" | "revoked" | "failed";
@@ -67,13 +67,6 @@ export interface OcspStatusRow {
   revokedAt: Date | null;
   reason: number | null;
   notAfter: Date;
-}
-
-export interface CrlEntryRow {
-  serialHex: string;
-  revokedAt: Date;
-  reason: number;
-  invalidityDate: Date | null;
 }
 
 interface CertRow {
@@ -160,8 +153,6 @@ export interface CertificateStore extends CertificateIssuanceStore {
   ocspStatus(caId: number, serial: string): Promise<OcspStatusRow | null>;
   revocationsAfter(id: number, limit: number): Promise<RevocationEvent[]>;
   maxRevocationId(): Promise<number>;
-  /** Revoked entries for a CRL, in pages, keyset-paginated so memory stays flat at 1M rows. */
-  crlEntries(caId: number, notExpiredSince: Date, pageSize?: number): AsyncIterable<CrlEntryRow[]>;
 }
 
 export function createCertificateStore(db: Knex | Knex.Transaction): CertificateStore {
@@ -324,35 +315,6 @@ export function createCertificateStore(db: Knex | Knex.Transaction): Certificate
     async maxRevocationId() {
       const row = (await db("revocations").max({ m: "id" }).first()) as { m: number | null } | undefined;
       return Number(row?.m ?? 0);
-    },
-    crlEntries(caId, notExpiredSince, pageSize = 20_000) {
-      const cutoff = toDbTime(notExpiredSince);
-      // One concatenated text column per row: the sqlite3 driver's per-column
-      // object building was most of the cost of a 1M-entry CRL (measured 2x).
-      const packed = db.raw("id || ' ' || serial || ' ' || reason || ' ' || revoked_at || ' ' || coalesce(invalidity_date, '') as p");
-      return {
-        async *[Symbol.asyncIterator]() {
-          let after = 0;
-          for (;;) {
-            const rows = (await db("revocations")
-              .where("ca_id", caId)
-              .andWhere("id", ">", after)
-              .andWhere("cert_not_after", ">=", cutoff)
-              .orderBy("id")
-              .limit(pageSize)
-              .select(packed)) as Array<{ p: string }>;
-            if (rows.length === 0) return;
-            const page: CrlEntryRow[] = new Array(rows.length);
-            for (let i = 0; i < rows.length; i++) {
-              const [id, serial, reason, revokedAt, invalidity] = rows[i]!.p.split(" ");
-              page[i] = { serialHex: serial!, revokedAt: parseDbTime(revokedAt!), reason: Number(reason), invalidityDate: invalidity ? parseDbTime(invalidity) : null };
-              after = Number(id);
-            }
-            yield page;
-            if (rows.length < pageSize) return;
-          }
-        },
-      };
     },
   };
 }

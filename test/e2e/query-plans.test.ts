@@ -260,9 +260,10 @@ forEachDatabase("query plans", (db) => {
   it("OCSP status, a CRL entries page and the revocation feed", async () => {
     assertIndexed("OCSP status", await plansOf(() => store.certificates.ocspStatus(caId, serial)));
     assertIndexed("CRL entries page", await plansOf(async () => {
-      for await (const page of store.certificates.crlEntries(caId, new Date(0), 500)) return page;
-      return [];
+      for await (const page of store.crls.revokedEntries(caId, new Date(0), 500)) return page;
+      return null;
     }));
+    // (The start-up recovery's count of a CA's CRL entries reads every revocation of the CA whatever the plan: not checked here.)
     assertIndexed("revocation feed", await plansOf(() => store.certificates.revocationsAfter(100, 1000)));
   });
 });
