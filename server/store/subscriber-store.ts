@@ -55,6 +55,8 @@ export interface SubscriberPage {
 export interface SubscriberStore {
   insert(s: SubscriberInput, now: Date): Promise<number>;
   findById(id: number): Promise<SubscriberRecord | null>;
+  /** The names of the given subscribers, in one statement (a list page's holders). */
+  namesOf(ids: readonly number[]): Promise<Map<number, string>>;
   list(q: SubscriberListQuery): Promise<SubscriberPage>;
   /** Links certificates to a subscriber. */
   linkCertificates(subscriberId: number, serials: readonly string[]): Promise<void>;
@@ -181,6 +183,13 @@ export function createSubscriberStore(db: Knex | Knex.Transaction): SubscriberSt
       if (!Number.isSafeInteger(id)) return null;
       const row = (await db("subscribers").where({ id }).first()) as Row | undefined;
       return row ? toRecord(row) : null;
+    },
+
+    async namesOf(ids) {
+      const wanted = [...new Set(ids.filter((id) => Number.isSafeInteger(id)))];
+      if (!wanted.length) return new Map();
+      const rows = (await db("subscribers").whereIn("id", wanted).select("id", "name")) as Array<{ id: number; name: string }>;
+      return new Map(rows.map((r) => [Number(r.id), r.name]));
     },
 
     async list(q) {

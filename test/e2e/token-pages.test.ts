@@ -125,6 +125,8 @@ forEachDatabase("token pages", (db) => {
     const t = (await server.core.store.tokens.findById(id))!;
     assert.equal(t.state, "issued");
     assert.equal(t.holderSubscriberId, subs.binh);
+    const list = (await a.get("/tokens?q=TKA1-0777")).text;
+    assert.ok(list.includes("TKA1-0777") && list.includes("Trần Thị Bình"), "the list names the holder");
     const audit = (await server.core.store.audit.forObject("token", String(id))).map((e) => `${e.action}:${e.outcome}`);
     assert.deepEqual(audit.filter((x) => x.endsWith(":ok")), ["token.register:ok", "token.transition:ok"]);
     assert.ok(audit.includes("tokens.transition:refused"), "the refused handover is audited");
