@@ -5,21 +5,16 @@
 // issues is captured around knex's Client.query (as scripts/bench/web-pages.ts times them).
 import { strict as assert } from "node:assert";
 import { Client as KnexClient } from "knex";
-import type { Actor, CallContext } from "../../server/access/actor";
-import type { Role } from "../../server/access/roles";
 import { forEachDatabase } from "../support/databases";
 import { startTestServer, TestServer } from "../support/app";
-import { AccessFixture, seedAccessFixture } from "../support/access-fixture";
+import { AccessFixture, actorCall, seedAccessFixture } from "../support/access-fixture";
 import { makeCsr } from "../support/csr";
 
 forEachDatabase("dashboard queries", (db) => {
   let server: TestServer;
   let fx: AccessFixture;
 
-  const actor = (username: string, userId: number, role: Role, unitId: number | null): CallContext => ({
-    actor: { userId, username, displayName: username, roles: [{ role, unitId }] } satisfies Actor,
-    requestId: null,
-  });
+  const actor = actorCall;
 
   before(async function () {
     this.timeout(120_000);

@@ -5,13 +5,12 @@
 // drafts, tokens to collect and certificates expiring, oversight's counts; each
 // number links to its filtered list, and another agency's requests are never counted.
 import { strict as assert } from "node:assert";
-import type { Actor, CallContext } from "../../server/access/actor";
-import type { Role } from "../../server/access/roles";
+import type { CallContext } from "../../server/access/actor";
 import { vietnamDay } from "../../server/directory/unit-source";
 import { referenceOf } from "../../server/ra/request-ports";
 import { forEachDatabase } from "../support/databases";
 import { startTestServer, TestServer } from "../support/app";
-import { AccessFixture, PASSWORD, seedAccessFixture } from "../support/access-fixture";
+import { AccessFixture, actorCall, PASSWORD, seedAccessFixture } from "../support/access-fixture";
 import { WebClient } from "../support/web-client";
 import { makeCsr } from "../support/csr";
 
@@ -35,10 +34,7 @@ forEachDatabase("dashboard waiting panel", (db) => {
   const clients = {} as Record<Who, WebClient>;
   const ids = {} as Record<string, number>;
 
-  const actor = (username: string, userId: number, role: Role, unitId: number | null): CallContext => ({
-    actor: { userId, username, displayName: username, roles: [{ role, unitId }] } satisfies Actor,
-    requestId: null,
-  });
+  const actor = actorCall;
 
   before(async function () {
     this.timeout(120_000);

@@ -1,7 +1,9 @@
 // A small province for access tests: PROV → DEPT_A → COMMUNE_A1, PROV → DEPT_B;
 // one user per role (focal points on DEPT_A and DEPT_B); a certificate in each
 // unit and one with no unit. Built through the real store and services.
+import type { Actor, CallContext } from "../../server/access/actor";
 import { createArgon2Hasher } from "../../server/access/passwords";
+import type { Role } from "../../server/access/roles";
 import { createUserAdminService } from "../../server/access/user-admin-service";
 import { unitSourceFromStore } from "../../server/directory/unit-source";
 import { searchKey } from "../../server/store/search-key";
@@ -11,6 +13,11 @@ import type { TestServer } from "./app";
 import { makeCsr } from "./csr";
 
 export const PASSWORD = "mat-khau-thu-nghiem-2026";
+
+/** A call as one user holding one role would make it (services called directly, not through the web). */
+export function actorCall(username: string, userId: number, role: Role, unitId: number | null): CallContext {
+  return { actor: { userId, username, displayName: username, roles: [{ role, unitId }] } satisfies Actor, requestId: null };
+}
 
 export interface AccessFixture {
   units: Record<"PROV" | "DEPT_A" | "COMMUNE_A1" | "DEPT_B" | "OTHER_PROV", number>;
