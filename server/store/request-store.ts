@@ -1,13 +1,15 @@
 // SQL for requests (dossiers): insert, read, conditional state changes (one
 // UPDATE … WHERE state IN (…) so two concurrent actors can never both win),
-// the step history, attachments, and the scoped lists with deadline filters.
+// the step history; attachments (request-attachment-sql.ts) and the scoped
+// lists with deadline filters (request-list-sql.ts) are parts of it.
 // Decides nothing about who may do what (server/ra/request-service.ts does).
 import type { Knex } from "knex";
-import type { RequestState } from "../ra/request-states";
+import { OPEN_STATES, type RequestState } from "../ra/request-states";
 import type { RequestType } from "../ra/request-types";
 import { fromDbTime, optionalDbTime, toDbTime } from "./db-time";
-import { mergedPageKeys, mergesUnits, unitPageMerge, whereInUnits, type UnitFilter } from "./unit-scope-sql";
+import type { UnitFilter } from "./unit-scope-sql";
 import { createAttachmentSql } from "./request-attachment-sql";
+import { createRequestListSql } from "./request-list-sql";
 
 export interface RequestInsert {
   type: RequestType;
@@ -128,19 +130,13 @@ export interface RequestListQuery {
   offset: number;
 }
 
-/** States a deadline still runs in (server/ra/request-states.ts OPEN_STATES). */
-const OPEN: readonly RequestState[] = ["submitted", "returned", "forwarded", "approved"];
-
-/** The deadline order, no deadline last: the very expression of the index requests_unit_due_key_id. */
-const DUE_KEY = "coalesce(due_date, '9999-12-31')";
-
 const COLUMNS = [
   "id", "type", "state", "unit_id", "subscriber_id", "target_serial", "token_id", "result_serial", "data", "summary",
   "source", "idempotency_key", "created_by_user_id", "created_by", "created_at", "updated_at", "submitted_at",
   "completed_at", "due_date", "last_reason", "last_error",
 ];
 
-interface Row {
+export interface Row {
   id: number;
   type: RequestType;
   state: RequestState;
@@ -330,72 +326,14 @@ export function createRequestStore(db: Knex | Knex.Transaction): RequestStore {
       return rows.map((r) => ({ id: Number(r.id), action: r.action, fromState: r.from_state, toState: r.to_state, actor: r.actor, userId: num(r.user_id), role: r.role, reason: r.reason, at: fromDbTime(r.at) }));
     },
     ...createAttachmentSql(db),
+    ...createRequestListSql(db, select, toRecord),
     async openForTarget(serial, types) {
-      const rows = (await select().where({ target_serial: serial }).whereIn("type", [...types]).whereIn("state", ["draft", ...OPEN])) as Row[];
+      const rows = (await select().where({ target_serial: serial }).whereIn("type", [...types]).whereIn("state", ["draft", ...OPEN_STATES])) as Row[];
       return rows.map(toRecord);
     },
     async openForToken(tokenId, types) {
-      const rows = (await select().where({ token_id: tokenId }).whereIn("type", [...types]).whereIn("state", ["draft", ...OPEN])) as Row[];
+      const rows = (await select().where({ token_id: tokenId }).whereIn("type", [...types]).whereIn("state", ["draft", ...OPEN_STATES])) as Row[];
       return rows.map(toRecord);
-    },
-    async list(q) {
-      if (!q.units.all && q.units.unitIds.length === 0) return { rows: [], more: false };
-      /** Every filter but the units: state, type, deadline, search. */
-      const filtered = (qb: Knex.QueryBuilder): Knex.QueryBuilder => {
-        if (q.states?.length) qb.whereIn("state", [...q.states]);
-        if (q.types?.length) qb.whereIn("type", [...q.types]);
-        if (q.due === "overdue") qb.whereIn("state", [...OPEN]).andWhere("due_date", "<", q.today);
-        if (q.due === "due_today") qb.whereIn("state", [...OPEN]).andWhere("due_date", "=", q.today);
-        if (q.text) {
-          const ref = /^(?:YC-?)?0*(\d{1,9})$/i.exec(q.text);
-          if (ref) qb.andWhere((w) => w.where("id", Number(ref[1])).orWhere("summary", "like", `${q.text}%`));
-          else qb.andWhere("summary", "like", `${q.text.replace(/[%_\\]/g, "")}%`);
-        }
-        return qb;
-      };
-      // A few units (an agency, a small province), no search: unit by unit from (unit_id, id) or
-      // (unit_id, DUE_KEY, id), keys only, then the page's rows by key (unitPageMerge, mergedPageKeys); "unit_id in (…) order by"
-      // sorted every request of the scope on sqlite (17.5 ms at 100k requests).
-      // Not for the live dossiers only (a state filter of open ones, a deadline filter): they are few, and
-      // (unit_id, state, due_date) reads just them, where a unit's walk in list order would pass all the others.
-      const liveOnly = q.due !== undefined || (q.states?.length ? q.states.every((s) => s === "draft" || OPEN.includes(s)) : false);
-      if (mergesUnits(q.units) && !q.text && !liveOnly) {
-        const byDue = q.sort === "due";
-        const order = byDue ? [{ column: "due_key" }, { column: "id" }] : [{ column: "id", order: "desc" as const }];
-        const keys = unitPageMerge(db, q.units.unitIds, (unitId) => filtered(db("requests").select(byDue ? [db.raw(`${DUE_KEY} as due_key`), "id"] : ["id"]).where("unit_id", unitId)), order, q.limit + 1, q.offset);
-        const qb = select().whereIn("id", await mergedPageKeys(keys, "id"));
-        const rows = (await (byDue ? qb.orderByRaw(`${DUE_KEY} asc, id asc`) : qb.orderBy("id", "desc"))) as Row[];
-        return { rows: rows.slice(0, q.limit).map(toRecord), more: rows.length > q.limit };
-      }
-      const qb = filtered(whereInUnits(select(), q.units));
-      if (q.sort === "due") qb.orderByRaw(`${DUE_KEY} asc, id asc`);
-      else qb.orderBy("id", "desc");
-      const rows = (await qb.limit(q.limit + 1).offset(q.offset)) as Row[];
-      return { rows: rows.slice(0, q.limit).map(toRecord), more: rows.length > q.limit };
-    },
-    async counts(units, today) {
-      // One pass over the live dossiers, from the (state, unit_id, due_date) index alone: the count by
-      // state and the deadline sums per state together (two statements read them twice).
-      const rows = (await whereInUnits(db("requests"), units)
-        .whereIn("state", ["draft", ...OPEN])
-        .groupBy("state")
-        .select("state", db.raw("count(*) as n, sum(case when due_date < ? then 1 else 0 end) as overdue, sum(case when due_date = ? then 1 else 0 end) as due_today", [today, today]))) as Array<{
-        state: RequestState;
-        n: number | string;
-        overdue: number | string | null;
-        due_today: number | string | null;
-      }>;
-      const byState: Partial<Record<RequestState, number>> = {};
-      let overdue = 0;
-      let dueToday = 0;
-      for (const r of rows) {
-        byState[r.state] = Number(r.n);
-        // A draft's deadline does not run yet (OPEN states only).
-        if (!OPEN.includes(r.state)) continue;
-        overdue += Number(r.overdue ?? 0);
-        dueToday += Number(r.due_today ?? 0);
-      }
-      return { byState, overdue, dueToday };
     },
     async stuckApproved() {
       const rows = (await db("requests").where({ state: "approved" }).select("id")) as Array<{ id: number }>;
