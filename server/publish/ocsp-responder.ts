@@ -179,11 +179,6 @@ export function createOcspResponder(deps: OcspResponderDeps) {
       return { body, thisUpdate: now, nextUpdate, status: "successful" };
     },
 
-    /** A certificate's status changed: drop its pre-signed answers. */
-    invalidate(caId: number, serial: string): void {
-      cache.invalidate(caId, serial);
-    },
-
     /**
      * Certificates were revoked (this process's notices, or the revocation
      * feed): drop their cached answers now, and sign those that were cached
