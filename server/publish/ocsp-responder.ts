@@ -14,7 +14,7 @@ import type { Store } from "../store/store";
 import { createIssuerIndex, IssuerIndex, KnownIssuer } from "./ocsp-issuers";
 import { OcspCertId, OcspRequestError, parseOcspRequest } from "./ocsp-request";
 import { CertStatusInput, encodeOcspError, encodeOcspSuccess, SingleResponseInput } from "./ocsp-response";
-import { createResponseCache } from "./response-cache";
+import { CachedResponse, createResponseCache } from "./response-cache";
 
 export interface OcspAnswer {
   body: Buffer;
@@ -117,8 +117,24 @@ export function createOcspResponder(deps: OcspResponderDeps) {
     );
   }
 
+  const halfLifeMs = validityMs / 2;
+  const fresh = (hit: CachedResponse, nowMs: number) => nowMs - hit.thisUpdate.getTime() < halfLifeMs;
+  const answerOf = (hit: CachedResponse): OcspAnswer => ({ body: hit.der, thisUpdate: hit.thisUpdate, nextUpdate: hit.nextUpdate, status: "successful" });
+
   return {
-    async respond(der: Buffer): Promise<OcspAnswer> {
+    /**
+     * The pre-signed answer for exactly these request bytes (`requestKey`, as
+     * given to an earlier respond()), without parsing: undefined when there is
+     * none, or it is past half-life. Synchronous: the HTTP handler answers a
+     * repeated request in the same tick.
+     */
+    answerFor(requestKey: string): OcspAnswer | undefined {
+      const hit = cache.byRequest(requestKey);
+      return hit && fresh(hit, clock().getTime()) ? answerOf(hit) : undefined;
+    },
+
+    /** `requestKey`: a string that identifies these request bytes (see answerFor); a cacheable answer is indexed by it. */
+    async respond(der: Buffer, requestKey?: string): Promise<OcspAnswer> {
       let request;
       try {
         request = parseOcspRequest(der, { maxCertIds: config.ocsp.maxCertIds });
@@ -145,8 +161,9 @@ export function createOcspResponder(deps: OcspResponderDeps) {
       if (single) {
         const hit = cache.get(caId, serial, first.hashAlgorithm);
         // Refresh at half-life so a cached answer never nears its nextUpdate.
-        if (hit && now.getTime() - hit.thisUpdate.getTime() < validityMs / 2 && hit.certIdDer.equals(first.der)) {
-          return { body: hit.der, thisUpdate: hit.thisUpdate, nextUpdate: hit.nextUpdate, status: "successful" };
+        if (hit && fresh(hit, now.getTime()) && hit.certIdDer.equals(first.der)) {
+          if (requestKey !== undefined) cache.rememberRequest(requestKey, caId, serial, first.hashAlgorithm);
+          return answerOf(hit);
         }
       }
       const nextUpdate = new Date(now.getTime() + validityMs);
@@ -175,6 +192,7 @@ export function createOcspResponder(deps: OcspResponderDeps) {
       const kind = responses[0]!.status.kind;
       if (single && kind !== "unknown" && epoch === resets && (kind === "revoked" || cache.generation === generation)) {
         cache.set(caId, serial, first.hashAlgorithm, { der: body, thisUpdate: now, nextUpdate, certIdDer: first.der, revoked: kind === "revoked" });
+        if (requestKey !== undefined) cache.rememberRequest(requestKey, caId, serial, first.hashAlgorithm);
       }
       return { body, thisUpdate: now, nextUpdate, status: "successful" };
     },

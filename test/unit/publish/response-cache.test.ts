@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { createResponseCache } from "../../../server/publish/response-cache";
+import { createResponseCache, MAX_REQUEST_KEY } from "../../../server/publish/response-cache";
 
 describe("OCSP response cache", () => {
   const entry = (n: number) => ({ der: Buffer.from([n]), certIdDer: Buffer.from([n]), thisUpdate: new Date(0), nextUpdate: new Date(1) });
@@ -48,5 +48,57 @@ describe("OCSP response cache", () => {
     const c = createResponseCache(0);
     c.set(1, "a", "sha1", entry(1));
     assert.equal(c.size, 0);
+  });
+  describe("index by request bytes", () => {
+    it("finds the answer cached under the key it was remembered for, and nothing for other bytes", () => {
+      const c = createResponseCache(10);
+      c.set(1, "a", "sha1", entry(1));
+      c.rememberRequest("Preq-a", 1, "a", "sha1");
+      c.rememberRequest("GcmVx", 1, "a", "sha1");
+      assert.equal(c.byRequest("Preq-a")?.der[0], 1);
+      assert.equal(c.byRequest("GcmVx")?.der[0], 1, "two encodings of one request, one answer");
+      assert.equal(c.byRequest("Preq-b"), undefined);
+      c.rememberRequest("Pnothing", 1, "b", "sha1");
+      assert.equal(c.byRequest("Pnothing"), undefined, "nothing cached under that key: nothing remembered");
+    });
+    it("never serves an answer the cache dropped: revocation, replacement, eviction, clear", () => {
+      const c = createResponseCache(2);
+      c.set(1, "a", "sha1", entry(1));
+      c.rememberRequest("ra", 1, "a", "sha1");
+      c.takeUnrevoked(1, "a");
+      assert.equal(c.byRequest("ra"), undefined, "a revocation's drop reaches the index");
+      c.set(1, "a", "sha1", { ...entry(2), revoked: true });
+      assert.equal(c.byRequest("ra"), undefined, "the new answer is found by request only once remembered");
+      c.rememberRequest("ra", 1, "a", "sha1");
+      assert.equal(c.byRequest("ra")?.der[0], 2);
+      c.set(1, "a", "sha1", { ...entry(3), revoked: true });
+      assert.equal(c.byRequest("ra"), undefined, "a replaced answer is not served");
+      c.rememberRequest("ra", 1, "a", "sha1");
+      c.set(1, "b", "sha1", entry(4));
+      c.set(1, "c", "sha1", entry(5));
+      assert.equal(c.byRequest("ra"), undefined, "evicted from the LRU, gone from the index");
+      c.rememberRequest("rc", 1, "c", "sha1");
+      c.clear();
+      assert.equal(c.byRequest("rc"), undefined, "clear empties both");
+    });
+    it("keeps an answer hit through the index from being the one evicted", () => {
+      const c = createResponseCache(4);
+      c.set(1, "hot", "sha1", entry(1));
+      c.rememberRequest("hot", 1, "hot", "sha1");
+      for (let i = 0; i < 20; i++) {
+        c.set(1, `cold${i}`, "sha1", entry(i));
+        assert.ok(c.byRequest("hot"), `hit ${i}: still held`);
+      }
+      assert.equal(c.size, 4);
+    });
+    it("stays within the cache's bound and does not index over-long keys", () => {
+      const c = createResponseCache(3);
+      c.set(1, "a", "sha1", entry(1));
+      for (let i = 0; i < 10; i++) c.rememberRequest(`k${i}`, 1, "a", "sha1");
+      assert.equal(c.byRequest("k0"), undefined, "the oldest keys make room");
+      assert.ok(c.byRequest("k9"));
+      c.rememberRequest("x".repeat(MAX_REQUEST_KEY + 1), 1, "a", "sha1");
+      assert.equal(c.byRequest("x".repeat(MAX_REQUEST_KEY + 1)), undefined);
+    });
   });
 });
