@@ -77,16 +77,19 @@ export function createWaitingPanel(deps: { store: Store; units: UnitSource; scop
     return { key, n: page.rows.length, more: page.more, href };
   }
 
-  /** Dossiers in `state` for the checking or approving role: the total, overdue, due today, the most urgent. */
-  async function queue(ctx: CallContext, scoper: Scoper, state: RequestState, total: number, totalKey: string) {
+  /**
+   * Dossiers in `state` for the checking or approving role: the total, overdue,
+   * due today (all three from waitingFor's one counting statement), the most urgent.
+   */
+  async function queue(ctx: CallContext, scoper: Scoper, state: RequestState, total: number, deadlines: { overdue: number; dueToday: number }, totalKey: string) {
     const today = vietnamDay(clock());
     const allHref = list({ state });
     const urgent = await requests.list(ctx, { states: [state], sort: "due" }, scoper);
     return {
       counts: [
         { key: totalKey, n: total, more: false, href: allHref },
-        await counted(ctx, scoper, "dashboard.wait.overdue", list({ state, due: "overdue" }), { states: [state], due: "overdue" }),
-        await counted(ctx, scoper, "dashboard.wait.dueToday", list({ state, due: "due_today" }), { states: [state], due: "due_today" }),
+        { key: "dashboard.wait.overdue", n: deadlines.overdue, more: false, href: list({ state, due: "overdue" }) },
+        { key: "dashboard.wait.dueToday", n: deadlines.dueToday, more: false, href: list({ state, due: "due_today" }) },
       ],
       urgent: await urgentRows(urgent.rows, today),
       allHref,
@@ -99,8 +102,8 @@ export function createWaitingPanel(deps: { store: Store; units: UnitSource; scop
       const out: WaitingPanel = { check: null, approve: null, file: null, counts: null };
       if (!scoper.may(ctx.actor, "requests.view")) return out;
       const w = await requests.waitingFor(ctx.actor, scoper);
-      if (scoper.may(ctx.actor, "requests.check")) out.check = await queue(ctx, scoper, "submitted", w.toCheck, "dashboard.wait.toCheck");
-      if (scoper.may(ctx.actor, "requests.approve")) out.approve = await queue(ctx, scoper, "forwarded", w.toApprove, "dashboard.wait.toApprove");
+      if (scoper.may(ctx.actor, "requests.check")) out.check = await queue(ctx, scoper, "submitted", w.toCheck, w.checkDeadlines, "dashboard.wait.toCheck");
+      if (scoper.may(ctx.actor, "requests.approve")) out.approve = await queue(ctx, scoper, "forwarded", w.toApprove, w.approveDeadlines, "dashboard.wait.toApprove");
       if (scoper.may(ctx.actor, "requests.file") && !out.check) {
         // The agency's own subtree (requests.file scope) for the certificates to renew.
         const scope = await scoper.scopeFor(ctx.actor, clock(), "requests.file");

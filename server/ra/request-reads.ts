@@ -62,11 +62,12 @@ export function createRequestReads(deps: RequestAccessDeps & { access: RequestAc
     /** What waits for this actor (the dashboard panel, the digest). `scoper`: the page's own, as for list. */
     async waitingFor(actor: Actor, scoper?: Scoper) {
       const today = vietnamDay(clock());
-      const out: { toCheck: number; toApprove: number; returned: number; drafts: number; overdue: number; dueToday: number } = { toCheck: 0, toApprove: 0, returned: 0, drafts: 0, overdue: 0, dueToday: 0 };
+      const none = { overdue: 0, dueToday: 0 };
+      const out = { toCheck: 0, toApprove: 0, returned: 0, drafts: 0, overdue: 0, dueToday: 0, checkDeadlines: none, approveDeadlines: none };
       // Each role's part of the queue, counted in the units where it holds that role.
       const parts = [
-        { permission: "requests.check", take: (c: Counts) => void (out.toCheck = c.byState.submitted ?? 0) },
-        { permission: "requests.approve", take: (c: Counts) => void (out.toApprove = c.byState.forwarded ?? 0) },
+        { permission: "requests.check", take: (c: Counts) => void ((out.toCheck = c.byState.submitted ?? 0), (out.checkDeadlines = c.deadlines.submitted ?? none)) },
+        { permission: "requests.approve", take: (c: Counts) => void ((out.toApprove = c.byState.forwarded ?? 0), (out.approveDeadlines = c.deadlines.forwarded ?? none)) },
         { permission: "requests.file", take: (c: Counts) => void ((out.returned = c.byState.returned ?? 0), (out.drafts = c.byState.draft ?? 0)) },
       ] as const;
       // Roles of one unit give the same scope: its open dossiers are counted once, not once per role.

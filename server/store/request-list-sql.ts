@@ -2,7 +2,7 @@
 // deadline filters. Part of RequestStore (request-store.ts).
 import type { Knex } from "knex";
 import { OPEN_STATES as OPEN, type RequestState } from "../ra/request-states";
-import type { RequestRecord, RequestStore, Row } from "./request-store";
+import type { RequestCounts, RequestRecord, RequestStore, Row } from "./request-store";
 import { mergedPageKeys, mergesUnits, unitPageMerge, whereInUnits } from "./unit-scope-sql";
 
 /** The deadline order, no deadline last: the very expression of the index requests_unit_due_key_id. */
@@ -57,17 +57,17 @@ export function createRequestListSql(db: Knex | Knex.Transaction, select: () => 
         overdue: number | string | null;
         due_today: number | string | null;
       }>;
-      const byState: Partial<Record<RequestState, number>> = {};
-      let overdue = 0;
-      let dueToday = 0;
+      const out: RequestCounts = { byState: {}, overdue: 0, dueToday: 0, deadlines: {} };
       for (const r of rows) {
-        byState[r.state] = Number(r.n);
+        out.byState[r.state] = Number(r.n);
         // A draft's deadline does not run yet (OPEN states only).
         if (!OPEN.includes(r.state)) continue;
-        overdue += Number(r.overdue ?? 0);
-        dueToday += Number(r.due_today ?? 0);
+        const d = { overdue: Number(r.overdue ?? 0), dueToday: Number(r.due_today ?? 0) };
+        out.deadlines[r.state] = d;
+        out.overdue += d.overdue;
+        out.dueToday += d.dueToday;
       }
-      return { byState, overdue, dueToday };
+      return out;
     },
   };
 }

@@ -202,6 +202,14 @@ function patchColumns(p: RequestPatch): Record<string, unknown> {
   return out;
 }
 
+export interface RequestCounts {
+  byState: Partial<Record<RequestState, number>>;
+  overdue: number;
+  dueToday: number;
+  /** Per open state: how many are past their deadline, and due today (a draft's deadline does not run). */
+  deadlines: Partial<Record<RequestState, { overdue: number; dueToday: number }>>;
+}
+
 export interface RequestStore {
   insert(r: RequestInsert, now: Date): Promise<number>;
   findById(id: number): Promise<RequestRecord | null>;
@@ -224,7 +232,8 @@ export interface RequestStore {
   openForToken(tokenId: number, types: readonly RequestType[]): Promise<RequestRecord[]>;
   list(q: RequestListQuery): Promise<{ rows: RequestRecord[]; more: boolean }>;
   /** Requests waiting in each state, and how many are overdue / due today, in these units. */
-  counts(units: UnitFilter, today: string): Promise<{ byState: Partial<Record<RequestState, number>>; overdue: number; dueToday: number }>;
+  /** Live dossiers (drafts and open states) by state, and past or at their deadline: in total over the open states, and per state. */
+  counts(units: UnitFilter, today: string): Promise<RequestCounts>;
   /** Approved requests whose execution did not finish (a crash between approval and completion). */
   stuckApproved(): Promise<number[]>;
   /** The certificate issued for a request, if any (certificates.request_id). */

@@ -69,6 +69,12 @@ forEachDatabase("dashboard queries", (db) => {
       if (role === "provincial_officer") {
         assert.equal(w.toCheck, 3);
         assert.equal(summary!.waiting.check?.counts[0]?.n, w.toCheck);
+        // Overdue and due today come from the same counting statement: the only other read of requests is the urgent list.
+        assert.equal(sql.filter((s) => /from\s+["`]requests["`]/i.test(s)).length, 2, `reads of requests in\n${sql.join("\n")}`);
+        for (const [key, due] of [["dashboard.wait.overdue", "overdue"], ["dashboard.wait.dueToday", "due_today"]] as const) {
+          const listed = await server.portal.requests.list(ctx, { states: ["submitted"], due });
+          assert.equal(summary!.waiting.check?.counts.find((c) => c.key === key)?.n, listed.rows.length, `${key}: the count is what its list shows`);
+        }
         const list = await server.portal.requests.list(ctx, { states: ["submitted"], sort: "due" });
         assert.deepEqual(summary!.waiting.check?.urgent.map((r) => r.id), list.rows.slice(0, 5).map((r) => r.id));
       } else {
