@@ -59,27 +59,37 @@ export function createRequestReads(deps: RequestAccessDeps & { access: RequestAc
       return { ...result, page, today: vietnamDay(clock()) };
     },
 
-    /** What waits for this actor (the dashboard panel, the digest). `scoper`: the page's own, as for list. */
+    /**
+     * What waits for this actor (the dashboard panel, the digest): per role, the
+     * dossiers in the state that role acts on, and of those how many are past
+     * their deadline or due today. `scoper`: the page's own, as for list.
+     */
     async waitingFor(actor: Actor, scoper?: Scoper) {
       const today = vietnamDay(clock());
       const none = { overdue: 0, dueToday: 0 };
       const out = { toCheck: 0, toApprove: 0, returned: 0, drafts: 0, overdue: 0, dueToday: 0, checkDeadlines: none, approveDeadlines: none };
       // Each role's part of the queue, counted in the units where it holds that role.
       const parts = [
-        { permission: "requests.check", take: (c: Counts) => void ((out.toCheck = c.byState.submitted ?? 0), (out.checkDeadlines = c.deadlines.submitted ?? none)) },
-        { permission: "requests.approve", take: (c: Counts) => void ((out.toApprove = c.byState.forwarded ?? 0), (out.approveDeadlines = c.deadlines.forwarded ?? none)) },
-        { permission: "requests.file", take: (c: Counts) => void ((out.returned = c.byState.returned ?? 0), (out.drafts = c.byState.draft ?? 0)) },
+        { permission: "requests.check", states: ["submitted"], take: (c: Counts) => void ((out.toCheck = c.byState.submitted ?? 0), (out.checkDeadlines = c.deadlines.submitted ?? none)) },
+        { permission: "requests.approve", states: ["forwarded"], take: (c: Counts) => void ((out.toApprove = c.byState.forwarded ?? 0), (out.approveDeadlines = c.deadlines.forwarded ?? none)) },
+        { permission: "requests.file", states: ["returned", "draft"], take: (c: Counts) => void ((out.returned = c.byState.returned ?? 0), (out.drafts = c.byState.draft ?? 0)) },
       ] as const;
-      // Roles of one unit give the same scope: its open dossiers are counted once, not once per role.
-      const counted = new Map<string, Promise<Counts>>();
+      // Roles of one unit give the same scope: one count per scope, of just the states its roles act on
+      // (a provincial officer's count reads the submitted dossiers, not every live one).
+      const byScope = new Map<string, { scope: Scope; states: Set<RequestState>; parts: Array<(typeof parts)[number]> }>();
       for (const part of parts) {
         const scope = await scopeWith(scoper, actor, part.permission);
         if (!scope) continue;
         const key = scope.all ? "all" : scope.unitIds.join(",");
-        const c = await (counted.get(key) ?? counted.set(key, store.requests.counts(scope, today)).get(key)!);
-        part.take(c);
-        out.overdue = Math.max(out.overdue, c.overdue);
-        out.dueToday = Math.max(out.dueToday, c.dueToday);
+        const group = byScope.get(key) ?? byScope.set(key, { scope, states: new Set(), parts: [] }).get(key)!;
+        for (const s of part.states) group.states.add(s);
+        group.parts.push(part);
+      }
+      for (const { scope, states, parts: taking } of byScope.values()) {
+        const c = await store.requests.counts(scope, today, [...states]);
+        for (const part of taking) part.take(c);
+        out.overdue += c.overdue;
+        out.dueToday += c.dueToday;
       }
       return out;
     },

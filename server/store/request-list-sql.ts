@@ -45,11 +45,11 @@ export function createRequestListSql(db: Knex | Knex.Transaction, select: () => 
       const rows = (await qb.limit(q.limit + 1).offset(q.offset)) as Row[];
       return { rows: rows.slice(0, q.limit).map(toRecord), more: rows.length > q.limit };
     },
-    async counts(units, today) {
+    async counts(units, today, states = ["draft", ...OPEN]) {
       // One pass over the live dossiers, from the (state, unit_id, due_date) index alone: the count by
       // state and the deadline sums per state together (two statements read them twice).
       const rows = (await whereInUnits(db("requests"), units)
-        .whereIn("state", ["draft", ...OPEN])
+        .whereIn("state", [...states])
         .groupBy("state")
         .select("state", db.raw("count(*) as n, sum(case when due_date < ? then 1 else 0 end) as overdue, sum(case when due_date = ? then 1 else 0 end) as due_today", [today, today]))) as Array<{
         state: RequestState;

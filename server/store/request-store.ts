@@ -232,8 +232,11 @@ export interface RequestStore {
   openForToken(tokenId: number, types: readonly RequestType[]): Promise<RequestRecord[]>;
   list(q: RequestListQuery): Promise<{ rows: RequestRecord[]; more: boolean }>;
   /** Requests waiting in each state, and how many are overdue / due today, in these units. */
-  /** Live dossiers (drafts and open states) by state, and past or at their deadline: in total over the open states, and per state. */
-  counts(units: UnitFilter, today: string): Promise<RequestCounts>;
+  /**
+   * Live dossiers (drafts and open states; or just `states`) by state, and past or
+   * at their deadline: in total over the open states, and per state.
+   */
+  counts(units: UnitFilter, today: string, states?: readonly RequestState[]): Promise<RequestCounts>;
   /** Approved requests whose execution did not finish (a crash between approval and completion). */
   stuckApproved(): Promise<number[]>;
   /** The certificate issued for a request, if any (certificates.request_id). */

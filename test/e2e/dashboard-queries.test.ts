@@ -69,6 +69,11 @@ forEachDatabase("dashboard queries", (db) => {
       if (role === "provincial_officer") {
         assert.equal(w.toCheck, 3);
         assert.equal(summary!.waiting.check?.counts[0]?.n, w.toCheck);
+        // The count reads the states the officer's roles act on (submitted; returned and drafts as a filer), not every live one.
+        const countSql = sql.find((s) => /group by\s+["`]state["`]/i.test(s))!;
+        const states = /["`]state["`] in \(([?, ]*)\)/.exec(countSql)?.[1]?.split(",").length;
+        assert.equal(states, 3, countSql);
+        assert.equal(w.overdue, w.checkDeadlines.overdue, "the digest's overdue is the queue's");
         // Overdue and due today come from the same counting statement: the only other read of requests is the urgent list.
         assert.equal(sql.filter((s) => /from\s+["`]requests["`]/i.test(s)).length, 2, `reads of requests in\n${sql.join("\n")}`);
         for (const [key, due] of [["dashboard.wait.overdue", "overdue"], ["dashboard.wait.dueToday", "due_today"]] as const) {
