@@ -34,9 +34,25 @@ interface ChildReport {
   rebuildsMs?: number[];
   rebuildsCpuMs?: number[];
   rssBeforeRebuildMb?: number;
+  /** The most a rebuild raised the process's RSS above what it held before (VmHWM reset per rebuild). */
+  rebuildAddedMb?: number;
   entries: number;
   bytes: number;
   file: string;
+}
+
+function statusKb(field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync("/proc/self/status", "utf8"));
+  return m ? Number(m[1]) : 0;
+}
+
+function resetPeakRss(): boolean {
+  try {
+    writeFileSync("/proc/self/clear_refs", "5");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -58,13 +74,19 @@ async function child(mode: string, dataDir: string, databaseUrl?: string): Promi
     report.rssBeforeRebuildMb = process.resourceUsage().maxRSS / 1024;
     report.rebuildsMs = [];
     report.rebuildsCpuMs = [];
+    report.rebuildAddedMb = 0;
     for (let i = 0; i < 3; i++) {
+      // Linux: "5" resets this process's peak RSS to its current RSS (proc(5), clear_refs), so the
+      // peak read after the rebuild is what the rebuild itself added to a server already running.
+      const peakReset = resetPeakRss();
+      const rssBefore = statusKb("VmRSS");
       const c0 = process.cpuUsage();
       const w0 = performance.now();
       record = await publisher.publish(issuing.record.id, "bench");
       report.rebuildsMs.push(performance.now() - w0);
       const c = process.cpuUsage(c0);
       report.rebuildsCpuMs.push((c.user + c.system) / 1000);
+      if (peakReset) report.rebuildAddedMb = Math.max(report.rebuildAddedMb, (statusKb("VmHWM") - rssBefore) / 1024);
     }
   }
   await core.close();
@@ -151,6 +173,7 @@ async function main(): Promise<void> {
       rebuildCpuS,
       cold: { speed: r.theirs.wallS / r.ours.wallS, mem: r.ours.maxRssMb / r.theirs.maxRssMb },
       inServer: { speed: r.theirs.wallS / rebuildS, mem: r.warm.maxRssMb / r.theirs.maxRssMb },
+      added: { speed: r.theirs.wallS / rebuildS, mem: (r.warmInner.rebuildAddedMb ?? Infinity) / r.theirs.maxRssMb },
     };
   });
   const met = (x: { speed: number; mem: number }) => (x.speed >= 3 && x.mem <= 0.5 ? "met" : x.speed >= 3 ? "speed met, memory NOT met" : "NOT met");
@@ -169,13 +192,14 @@ async function main(): Promise<void> {
     ),
     "",
     "**In-server rebuild** (what the server's publication scheduler runs after a revocation): the same services in a process that has already published once;",
-    "median of three timed rebuilds (sqlite → packed pages → DER → signature → file → register). Memory is that whole process's peak RSS (GNU time), which includes the loaded application.",
+    "median of three timed rebuilds (sqlite → packed pages → DER → signature → file → register). Process memory is that whole process's peak RSS (GNU time), which includes the loaded application;",
+    "\"added\" is the most one rebuild raised the RSS of that running process (its peak reset before each rebuild through /proc/self/clear_refs): the memory a CRL build needs in a server that runs anyway, the like of openssl's whole process.",
     "",
-    "| revoked | openssl ca -gencrl: wall s | openssl: max RSS MB | ours: rebuild wall s (main-thread CPU s) | ours: process max RSS MB (before the rebuilds) | speed-up | memory ratio | goal (≥3×, ≤½) |",
-    "|---:|---:|---:|---:|---:|---:|---:|:---:|",
+    "| revoked | openssl ca -gencrl: wall s | openssl: max RSS MB | ours: rebuild wall s (main-thread CPU s) | ours: process max RSS MB (before the rebuilds) | ours: added by a rebuild MB | speed-up | memory ratio (process / added) | goal (≥3×, ≤½) |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
     ...figures.map(
       (r) =>
-        `| ${r.n.toLocaleString("en-US")} | ${f(r.theirs.wallS)} | ${f(r.theirs.maxRssMb, 0)} | ${f(r.rebuildS, 3)} (${f(r.rebuildCpuS, 3)}) | ${f(r.warm.maxRssMb, 0)} (${f(r.warmInner.rssBeforeRebuildMb!, 0)}) | ${f(r.inServer.speed, 1)}× | ${f(r.inServer.mem, 2)} | ${met(r.inServer)} |`,
+        `| ${r.n.toLocaleString("en-US")} | ${f(r.theirs.wallS)} | ${f(r.theirs.maxRssMb, 0)} | ${f(r.rebuildS, 3)} (${f(r.rebuildCpuS, 3)}) | ${f(r.warm.maxRssMb, 0)} (${f(r.warmInner.rssBeforeRebuildMb!, 0)}) | ${f(r.warmInner.rebuildAddedMb ?? NaN, 0)} | ${f(r.inServer.speed, 1)}× | ${f(r.inServer.mem, 2)} / ${f(r.added.mem, 2)} | process: ${met(r.inServer)}; added: ${met(r.added)} |`,
     ),
     "",
     `Floor: a bare \`node -e 0\` peaks at ${f(bare.maxRssMb, 0)} MB (${f(bare.wallS)} s), \`node --require tsx/cjs -e 0\` at ${f(bareTsx.maxRssMb, 0)} MB (${f(bareTsx.wallS)} s).`,
@@ -205,6 +229,14 @@ async function main(): Promise<void> {
       ratio: `${f(r.inServer.speed, 1)}× faster, ${f(r.inServer.mem, 2)}× memory`,
       goal: "≥3×, ≤½ memory",
       met: r.inServer.speed >= 3 && r.inServer.mem <= 0.5,
+    },
+    {
+      what: `CRL rebuild, ${r.n.toLocaleString("en-US")} revoked: memory added to the running server (${db})`,
+      ours: `${f(r.rebuildS, 3)} s, +${f(r.warmInner.rebuildAddedMb ?? NaN, 0)} MB`,
+      reference: `openssl ca -gencrl ${f(r.theirs.wallS)} s, ${f(r.theirs.maxRssMb, 0)} MB`,
+      ratio: `${f(r.added.speed, 1)}× faster, ${f(r.added.mem, 2)}× memory`,
+      goal: "≥3×, ≤½ memory",
+      met: r.added.speed >= 3 && r.added.mem <= 0.5,
     },
   ]);
   writeFileSync(join("bench-results", `crl-publish${databaseUrl ? "-postgres" : ""}.json`), JSON.stringify({ rows: summary }, null, 2));
