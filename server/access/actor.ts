@@ -2,6 +2,7 @@
 // request and passed to every service that reads or changes something.
 import type { UserStore } from "../store/user-store";
 import { isRole, type Role } from "./roles";
+import type { Scoper } from "./scope";
 
 export interface RoleGrant {
   role: Role;
@@ -20,6 +21,13 @@ export interface Actor {
 export interface CallContext {
   actor: Actor;
   requestId: string | null;
+  /**
+   * The scoper of this one page view (scope.ts forOneRequest), so the side
+   * panel, the lists and the dashboard read the unit subtree once between
+   * them. Set for reads only (GET): a request that changes the tree must not
+   * see a subtree read before its change.
+   */
+  scoper?: Scoper;
 }
 
 /** The actor's name in the audit log. */

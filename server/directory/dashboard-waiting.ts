@@ -98,7 +98,7 @@ export function createWaitingPanel(deps: { store: Store; units: UnitSource; scop
 
   return {
     /** `scoper`: the page's own (scope.ts forOneRequest), so the unit subtree is read once for the whole panel. */
-    async forCaller(ctx: CallContext, scoper: Scoper = deps.scoper.forOneRequest()): Promise<WaitingPanel> {
+    async forCaller(ctx: CallContext, scoper: Scoper = ctx.scoper ?? deps.scoper.forOneRequest()): Promise<WaitingPanel> {
       const out: WaitingPanel = { check: null, approve: null, file: null, counts: null };
       if (!scoper.may(ctx.actor, "requests.view")) return out;
       const w = await requests.waitingFor(ctx.actor, scoper);

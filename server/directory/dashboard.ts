@@ -39,8 +39,8 @@ export function createDashboard(deps: {
   return {
     async summary(ctx: CallContext) {
       const now = clock();
-      // One scoper for the whole page: the unit subtree is read once, whichever permission asks for it.
-      const scoper = deps.scoper.forOneRequest();
+      // One scoper for the whole page (the call's, shared with the side panel): the unit subtree is read once.
+      const scoper = ctx.scoper ?? deps.scoper.forOneRequest();
       const certScope = await guard.scope(ctx, "dashboard.view", "dashboard.view", scoper);
       const units = toUnitFilter(certScope);
       const { counts, expiring } = await figures.get(units.all ? "all" : units.unitIds.join(","), async () => ({

@@ -15,8 +15,8 @@ export interface GuardDeps {
 
 export function createGuard(deps: GuardDeps) {
   return {
-    /** The actor's scope for `permission` now; FORBIDDEN (audited) if no role grants it. `scoper`: the page's own (scope.ts forOneRequest). */
-    async scope(ctx: CallContext, permission: Permission, action: string, scoper: Scoper = deps.scoper): Promise<Scope> {
+    /** The actor's scope for `permission` now; FORBIDDEN (audited) if no role grants it. `scoper`: the page's own (scope.ts forOneRequest; by default the call's). */
+    async scope(ctx: CallContext, permission: Permission, action: string, scoper: Scoper = ctx.scoper ?? deps.scoper): Promise<Scope> {
       if (!deps.scoper.may(ctx.actor, permission)) {
         await deps.audit.denied({ actor: ctx.actor, requestId: ctx.requestId, action, reason: "forbidden", details: { permission } });
         throw new AppError("FORBIDDEN", "you may not use this page");

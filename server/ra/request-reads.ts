@@ -47,7 +47,7 @@ export function createRequestReads(deps: RequestAccessDeps & { access: RequestAc
 
     /** The scoped list with state, type and deadline filters. `scoper`: the page's own (several lists, one subtree read). */
     async list(ctx: CallContext, f: { states?: RequestState[]; types?: RequestType[]; due?: "overdue" | "due_today"; text?: string; sort?: "due" | "newest"; page?: number; unitIds?: number[] }, scoper?: Scoper) {
-      const scope = await scopeWith(scoper, ctx.actor, "requests.view");
+      const scope = await scopeWith(scoper ?? ctx.scoper, ctx.actor, "requests.view");
       if (!scope) {
         await deps.accessAudit.denied({ actor: ctx.actor, requestId: ctx.requestId, action: "request.list", reason: "forbidden" });
         throw new AppError("FORBIDDEN", "Bạn không có quyền xem hồ sơ");

@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Actor, CallContext } from "../access/actor";
+import type { Scoper } from "../access/scope";
 import { tokensEqual } from "../access/auth-service";
 import type { Config } from "../config/schema";
 import type { Portal } from "../directory/portal";
@@ -21,6 +22,8 @@ export interface RequestState {
   token: string | null;
   session: SessionRecord | null;
   actor: Actor | null;
+  /** This GET's scoper (CallContext.scoper); null for requests that change things. */
+  scoper: Scoper | null;
 }
 
 const states = new WeakMap<Request, RequestState>();
@@ -28,7 +31,7 @@ const states = new WeakMap<Request, RequestState>();
 export function stateOf(req: Request): RequestState {
   let s = states.get(req);
   if (!s) {
-    s = { requestId: randomUUID(), lang: DEFAULT_LANG, token: null, session: null, actor: null };
+    s = { requestId: randomUUID(), lang: DEFAULT_LANG, token: null, session: null, actor: null, scoper: null };
     states.set(req, s);
   }
   return s;
@@ -38,7 +41,7 @@ export function stateOf(req: Request): RequestState {
 export function callOf(req: Request): CallContext {
   const s = stateOf(req);
   if (!s.actor) throw new AppError("AUTH_REQUIRED", "sign in first");
-  return { actor: s.actor, requestId: s.requestId };
+  return s.scoper ? { actor: s.actor, requestId: s.requestId, scoper: s.scoper } : { actor: s.actor, requestId: s.requestId };
 }
 
 export function parseCookies(header: string | undefined): Record<string, string> {
@@ -94,6 +97,7 @@ export function requestContext(deps: { portal: Portal; config: Config }): Reques
         s.token = token;
         s.session = resolved.session;
         s.actor = resolved.actor;
+        if (req.method === "GET" || req.method === "HEAD") s.scoper = deps.portal.scoper.forOneRequest();
       } else {
         res.clearCookie(SESSION_COOKIE, cookieOptions(deps.config));
       }

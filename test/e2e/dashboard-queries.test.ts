@@ -7,7 +7,8 @@ import { strict as assert } from "node:assert";
 import { Client as KnexClient } from "knex";
 import { forEachDatabase } from "../support/databases";
 import { startTestServer, TestServer } from "../support/app";
-import { AccessFixture, actorCall, seedAccessFixture } from "../support/access-fixture";
+import { AccessFixture, actorCall, PASSWORD, seedAccessFixture } from "../support/access-fixture";
+import { WebClient } from "../support/web-client";
 import { makeCsr } from "../support/csr";
 
 forEachDatabase("dashboard queries", (db) => {
@@ -90,4 +91,18 @@ forEachDatabase("dashboard queries", (db) => {
       assert.equal(summary!.unitCount, role === "provincial_officer" ? 4 : 2);
     });
   }
+
+  it("one page view over HTTP reads the subtree once between the side panel, the dashboard and the lists", async function () {
+    this.timeout(30_000);
+    const web = new WebClient(server.url);
+    assert.equal((await web.signIn("provincial", PASSWORD)).status, 303);
+    for (const path of ["/dashboard", "/certificates", "/requests"]) {
+      let status = 0;
+      const sql = await statementsOf(async () => {
+        status = (await web.get(path)).status;
+      });
+      assert.equal(status, 200, path);
+      assert.equal(subtreeReads(sql), 1, `${path}: subtree reads in\n${sql.join("\n")}`);
+    }
+  });
 });
