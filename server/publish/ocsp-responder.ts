@@ -14,7 +14,7 @@ import type { Store } from "../store/store";
 import { createIssuerIndex, IssuerIndex, KnownIssuer } from "./ocsp-issuers";
 import { OcspCertId, OcspRequestError, parseOcspRequest } from "./ocsp-request";
 import { CertStatusInput, encodeOcspError, encodeOcspSuccess, SingleResponseInput } from "./ocsp-response";
-import { CachedResponse, createResponseCache } from "./response-cache";
+import { CachedResponse, createResponseCache, responseKey } from "./response-cache";
 
 export interface OcspAnswer {
   body: Buffer;
@@ -50,8 +50,6 @@ const RESIGN_SLICE_MS = 10;
 const MALFORMED: OcspAnswer = { body: encodeOcspError("malformedRequest"), status: "malformedRequest" };
 const UNAUTHORIZED: OcspAnswer = { body: encodeOcspError("unauthorized"), status: "unauthorized" };
 const INTERNAL: OcspAnswer = { body: encodeOcspError("internalError"), status: "internalError" };
-
-const cacheKey = (caId: number, serial: string, alg: string) => `${caId}:${serial}:${alg}`;
 
 export function createOcspResponder(deps: OcspResponderDeps) {
   const { config, store, keyRing, clock } = deps;
@@ -170,7 +168,7 @@ export function createOcspResponder(deps: OcspResponderDeps) {
       // An invalidation while the status is read may make it stale: such an answer is sent, not cached.
       const generation = cache.generation;
       const epoch = resets;
-      const waiting = single ? resign.get(cacheKey(caId, serial, first.hashAlgorithm)) : undefined;
+      const waiting = single ? resign.get(responseKey(caId, serial, first.hashAlgorithm)) : undefined;
       const responses: SingleResponseInput[] = [];
       for (const m of matched) {
         // A revoked certificate waiting to be re-signed: its status is known, no read needed.
@@ -207,7 +205,7 @@ export function createOcspResponder(deps: OcspResponderDeps) {
         // RFC 5280 5.3.1: unspecified is expressed by leaving the reason out, as on the CRL.
         const status: CertStatusInput = { kind: "revoked", revokedAt: c.revokedAt, reason: c.reason ? c.reason : null };
         for (const { alg, value } of cache.takeUnrevoked(c.caId, c.serial)) {
-          resign.set(cacheKey(c.caId, c.serial, alg), { caId: c.caId, serial: c.serial, alg, certIdDer: value.certIdDer, status });
+          resign.set(responseKey(c.caId, c.serial, alg), { caId: c.caId, serial: c.serial, alg, certIdDer: value.certIdDer, status });
         }
       }
       if (resign.size && !draining) void drain();

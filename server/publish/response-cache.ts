@@ -28,6 +28,9 @@ interface Slot {
   touched: number;
 }
 
+/** The key of a certificate's answer for one CertID hash algorithm (also the responder's re-sign queue). */
+export const responseKey = (caId: number, serial: string, alg: string): string => `${caId}:${serial}:${alg}`;
+
 /** Request keys longer than this are not indexed (a single-CertID request is ~80–130 bytes). */
 export const MAX_REQUEST_KEY = 512;
 
@@ -59,19 +62,19 @@ export function createResponseCache(max: number) {
 
   return {
     get(caId: number, serial: string, alg: string): CachedResponse | undefined {
-      const slot = entries.get(`${serialKey(caId, serial)}:${alg}`);
+      const slot = entries.get(responseKey(caId, serial, alg));
       if (!slot) return undefined;
       touch(slot);
       return slot.value;
     },
     /** get() without touching the LRU order. */
     peek(caId: number, serial: string, alg: string): CachedResponse | undefined {
-      return entries.get(`${serialKey(caId, serial)}:${alg}`)?.value;
+      return entries.get(responseKey(caId, serial, alg))?.value;
     },
     set(caId: number, serial: string, alg: string, value: CachedResponse): void {
       if (max === 0) return;
       const sk = serialKey(caId, serial);
-      const key = `${sk}:${alg}`;
+      const key = responseKey(caId, serial, alg);
       const old = entries.get(key);
       if (old) old.live = false;
       entries.delete(key);
@@ -100,7 +103,7 @@ export function createResponseCache(max: number) {
     /** Lets byRequest() find the answer cached under (caId, serial, alg) by these request bytes from now on. */
     rememberRequest(requestKey: string, caId: number, serial: string, alg: string): void {
       if (requestKey.length > MAX_REQUEST_KEY) return;
-      const slot = entries.get(`${serialKey(caId, serial)}:${alg}`);
+      const slot = entries.get(responseKey(caId, serial, alg));
       if (!slot) return;
       byRequest.delete(requestKey);
       byRequest.set(requestKey, slot);
