@@ -36,6 +36,7 @@ import { createMailScheduler, type MailScheduler } from "./mail/mail-scheduler";
 import type { Notifier } from "./mail/notices";
 import { createOperations, type Operations } from "./ops/operations";
 import { createFreshnessAlerts } from "./mail/freshness-alert";
+import { limitHeapGrowth } from "./heap-policy";
 
 export interface RunningServer {
   url: string;
@@ -71,6 +72,8 @@ export interface StartOptions {
 
 export async function startServer(config: Config, opts: StartOptions): Promise<RunningServer> {
   const { log } = opts;
+  // Full collections before the old generation is 1.5× its live size instead of up to 4× (heap-policy.ts: peak 310 → 211 MB at 1M certificates).
+  limitHeapGrowth();
   const core = await openCore(config, opts.clock ? { clock: opts.clock } : {});
   const { store, keyRing, clock } = core;
   const background = opts.background ?? true;
