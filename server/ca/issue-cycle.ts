@@ -184,10 +184,17 @@ export async function runIssuanceBatch(deps: CycleDeps, inputs: readonly CycleIn
     }
   }
   const now = deps.clock();
-  await deps.store.transaction(async (tx) => {
-    if (ready.length) await tx.certificates.insertPendingMany(ready.map((r) => r.p.pending), now);
-    if (audits.length) await tx.audit.appendMany(audits, now);
-  });
+  try {
+    await deps.store.transaction(async (tx) => {
+      if (ready.length) await tx.certificates.insertPendingMany(ready.map((r) => r.p.pending), now);
+      if (audits.length) await tx.audit.appendMany(audits, now);
+    });
+  } catch (e) {
+    // The pending rows did not go in (the whole chunk fails), but the refusals decided above
+    // stand and are audited on their own, as the single path audits a refusal before it throws.
+    if (audits.length && ready.length) await deps.store.transaction((tx) => tx.audit.appendMany(audits, now));
+    throw e;
+  }
 
   const signed: Array<{ at: number; p: Prepared; certDer: Buffer }> = [];
   const failed: string[] = [];
