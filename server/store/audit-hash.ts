@@ -40,41 +40,43 @@ export interface HashedEntry {
   after: string | null;
 }
 
-const NULL_FIELD = Buffer.from("-,");
-
-function field(value: string | null): Buffer {
-  if (value === null) return NULL_FIELD;
-  const bytes = Buffer.from(value, "utf8");
-  return Buffer.concat([Buffer.from(`${bytes.length}:`, "ascii"), bytes, Buffer.from(",", "ascii")]);
+// The preimage is built as one string and encoded once: one Buffer per field and a
+// concat cost ~19 µs per entry (0.2 s of a 10,000-certificate mass revocation); the
+// string form takes a few. The bytes are the same: every field ends in an ASCII ",",
+// so no two fields' characters can combine when the whole is encoded as UTF-8.
+function field(value: string | null): string {
+  return value === null ? "-," : `${Buffer.byteLength(value, "utf8")}:${value},`;
 }
 
 const int = (n: number | null) => (n === null ? null : String(n));
 
-/** The exact bytes hashed for an entry (version 1). */
-export function entryPreimage(e: HashedEntry): Buffer {
-  return Buffer.concat(
-    [
-      CHAIN_TAG,
-      int(e.id),
-      e.prevHash,
-      e.at,
-      e.actor,
-      e.role,
-      int(e.unitId),
-      e.action,
-      e.objectType,
-      e.objectId,
-      e.outcome,
-      e.requestId,
-      e.details,
-      e.before,
-      e.after,
-    ].map(field),
+function preimageText(e: HashedEntry): string {
+  return (
+    field(CHAIN_TAG) +
+    field(int(e.id)) +
+    field(e.prevHash) +
+    field(e.at) +
+    field(e.actor) +
+    field(e.role) +
+    field(int(e.unitId)) +
+    field(e.action) +
+    field(e.objectType) +
+    field(e.objectId) +
+    field(e.outcome) +
+    field(e.requestId) +
+    field(e.details) +
+    field(e.before) +
+    field(e.after)
   );
 }
 
+/** The exact bytes hashed for an entry (version 1). */
+export function entryPreimage(e: HashedEntry): Buffer {
+  return Buffer.from(preimageText(e), "utf8");
+}
+
 export function entryHash(e: HashedEntry): string {
-  return createHash("sha256").update(entryPreimage(e)).digest("hex");
+  return createHash("sha256").update(preimageText(e), "utf8").digest("hex");
 }
 
 /**

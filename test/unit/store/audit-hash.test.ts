@@ -39,6 +39,19 @@ describe("audit chain canonical form (chungthu-audit/1)", () => {
     assert.equal(out.split(" ")[0], known);
   });
 
+  it("counts each field's UTF-8 bytes as encoded, for any text: astral characters, lone surrogates, NUL, combining marks", () => {
+    // Each field on its own, as the rules say: length of the field's UTF-8, then the field.
+    const netstring = (v: string | null) => (v === null ? Buffer.from("-,") : Buffer.concat([Buffer.from(`${Buffer.byteLength(v, "utf8")}:`), Buffer.from(v, "utf8"), Buffer.from(",")]));
+    const odd = ["😀 Hà Nội", "\ud83d", "\ude00x", "a\u0000b", "Nguye\u0302\u0303n", "\ud83d\ude00\ud83d", ""];
+    for (const actor of odd) {
+      for (const details of odd) {
+        const e = { ...VECTOR, actor, details };
+        const fields = [CHAIN_TAG, "1", e.prevHash, e.at, actor, null, "7", e.action, e.objectType, e.objectId, e.outcome, null, details, null, null];
+        assert.deepEqual(entryPreimage(e), Buffer.concat(fields.map(netstring)), JSON.stringify({ actor, details }));
+      }
+    }
+  });
+
   it("tells NULL from the empty string, and every field counts", () => {
     const base = entryHash(VECTOR);
     assert.notEqual(entryHash({ ...VECTOR, role: "" }), base);
