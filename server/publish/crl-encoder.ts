@@ -6,18 +6,7 @@ import { OID_AUTHORITY_KEY_IDENTIFIER, OID_CRL_NUMBER, OID_CRL_REASON, OID_INVAL
 
 // Bound once: tsx/esbuild compile named imports into getter calls, which cost ~0.6 s per
 // million entries in the hot loop below.
-const { bitString, explicit, encodeTime, header, headerLength, implicit, integer, integerHexLength, octetString, oid, sequence } = der;
-const { TAG_SEQUENCE, timeLength, writeGeneralizedTime, writeHeader, writeIntegerHex, writeTime } = der;
-
-export interface CrlEntry {
-  /** Certificate serial, lowercase hex (RFC 5280 4.1.2.2). */
-  serialHex: string;
-  revokedAt: Date;
-  /** CRLReason code (RFC 5280 5.3.1); 0 = unspecified. */
-  reason: number;
-  /** When the key is known or suspected to have been compromised (RFC 5280 5.3.2). */
-  invalidityDate?: Date | null;
-}
+const { bitString, explicit, encodeTime, header, headerLength, implicit, integer, octetString, oid, sequence, TAG_SEQUENCE } = der;
 
 export interface CrlInput {
   /** The issuer Name DER, byte-for-byte the subject of the CA certificate (RFC 5280 5.1.2.3). */
@@ -28,8 +17,8 @@ export interface CrlInput {
   crlNumber: number | bigint;
   thisUpdate: Date;
   nextUpdate: Date;
-  /** Revoked certificates, in batches (e.g. pages of a database query): entry objects or packed text pages. */
-  entries: AsyncIterable<CrlEntry[] | PackedCrlEntries> | Iterable<CrlEntry[] | PackedCrlEntries>;
+  /** Revoked certificates, in packed text pages (e.g. pages of a database query, crl-store revokedEntries). */
+  entries: AsyncIterable<PackedCrlEntries> | Iterable<PackedCrlEntries>;
 }
 
 /**
@@ -97,9 +86,6 @@ const INVALIDITY_EXT_LEN = INVALIDITY_EXT_PREFIX.length + 17; // 26
 
 const V2 = integer(1); // Version v2 (RFC 5280 5.1.2.1: required when extensions are present)
 
-/** Reusable per-entry content lengths for a batch. */
-let contentLengths = new Int32Array(1024);
-
 // Years 0000..9999: what GeneralizedTime can carry (RFC 5280 4.1.2.5.2).
 const MIN_MS = -62167219200000; // 0000-01-01T00:00:00Z
 const MAX_MS = 253402300799999; // 9999-12-31T23:59:59.999Z
@@ -109,60 +95,6 @@ function checkDate(d: unknown, what: string): Date {
   const ms = d.getTime();
   if (!(ms >= MIN_MS && ms <= MAX_MS)) throw new CrlInputError(`${what} is not a valid Date in years 0000..9999`);
   return d;
-}
-
-function entryFailure(entry: CrlEntry, e: unknown): Error {
-  if (e instanceof RevocationReasonError || e instanceof CrlInputError) return e;
-  return new CrlInputError(`CRL entry for serial ${JSON.stringify(entry.serialHex)}: ${(e as Error).message}`);
-}
-
-/**
- * revokedCertificates entries of one batch, as a single buffer:
- *   SEQUENCE { userCertificate, revocationDate Time, crlEntryExtensions Extensions OPTIONAL } (RFC 5280 5.1)
- * Two passes: sizes first (validating), then one allocation and in-place writes.
- */
-function encodeBatch(batch: readonly CrlEntry[]): Buffer {
-  if (contentLengths.length < batch.length) contentLengths = new Int32Array(batch.length);
-  let total = 0;
-  for (let i = 0; i < batch.length; i++) {
-    const e = batch[i]!;
-    let len: number;
-    try {
-      assertPublishableReason(e.reason);
-      len = integerHexLength(e.serialHex) + timeLength(checkDate(e.revokedAt, "revokedAt"));
-      if (e.invalidityDate != null) checkDate(e.invalidityDate, "invalidityDate");
-    } catch (err) {
-      throw entryFailure(e, err);
-    }
-    const ext = (e.reason !== 0 ? REASON_EXT_LEN : 0) + (e.invalidityDate != null ? INVALIDITY_EXT_LEN : 0);
-    if (ext > 0) len += 2 + ext; // 2 = SEQUENCE header; ext < 128
-    contentLengths[i] = len;
-    total += headerLength(len) + len;
-  }
-  const out = Buffer.allocUnsafe(total);
-  let off = 0;
-  for (let i = 0; i < batch.length; i++) {
-    const e = batch[i]!;
-    off = writeHeader(out, off, TAG_SEQUENCE, contentLengths[i]!);
-    off = writeIntegerHex(out, off, e.serialHex);
-    off = writeTime(out, off, e.revokedAt);
-    const hasReason = e.reason !== 0; // 5.3.1: SHOULD omit reasonCode rather than use unspecified (0)
-    const hasInvalidity = e.invalidityDate != null;
-    if (hasReason || hasInvalidity) {
-      out[off++] = TAG_SEQUENCE;
-      out[off++] = (hasReason ? REASON_EXT_LEN : 0) + (hasInvalidity ? INVALIDITY_EXT_LEN : 0);
-      if (hasReason) {
-        off += REASON_EXT_PREFIX.copy(out, off);
-        out[off++] = e.reason;
-      }
-      if (hasInvalidity) {
-        off += INVALIDITY_EXT_PREFIX.copy(out, off);
-        off = writeGeneralizedTime(out, off, e.invalidityDate!);
-      }
-    }
-  }
-  if (off !== total) throw new Error(`CRL batch size mismatch: wrote ${off}, planned ${total}`);
-  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -229,7 +161,10 @@ function writePackedTime(out: Buffer, off: number, text: string, i: number, gene
   return off;
 }
 
-/** The revokedCertificates entries of one packed page, as a single buffer (see PackedCrlEntries). */
+/**
+ * The revokedCertificates entries of one packed page (see PackedCrlEntries), as a single buffer:
+ *   SEQUENCE { userCertificate, revocationDate Time, crlEntryExtensions Extensions OPTIONAL } (RFC 5280 5.1)
+ */
 function encodePacked(page: PackedCrlEntries): Buffer {
   const text = page.packed;
   const n = text.length;
@@ -344,7 +279,7 @@ function checkInput(input: CrlInput): void {
 
 /**
  * CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue BIT STRING } (RFC 5280 5.1).
- * Entries are encoded batch by batch; the lengths are written last and the TBS is signed
+ * Entries are encoded page by page; the lengths are written last and the TBS is signed
  * from its chunks, so the CRL is never copied into one buffer.
  */
 export async function encodeCrl(input: CrlInput, signer: Signer): Promise<EncodedCrl> {
@@ -352,14 +287,12 @@ export async function encodeCrl(input: CrlInput, signer: Signer): Promise<Encode
   const batches: Buffer[] = [];
   let revokedLength = 0;
   let entryCount = 0;
-  for await (const batch of input.entries) {
-    const packed = !Array.isArray(batch);
-    const count = packed ? (batch as PackedCrlEntries).count : batch.length;
-    if (count === 0) continue;
-    const encoded = packed ? encodePacked(batch as PackedCrlEntries) : encodeBatch(batch);
+  for await (const page of input.entries) {
+    if (page.count === 0) continue;
+    const encoded = encodePacked(page);
     batches.push(encoded);
     revokedLength += encoded.length;
-    entryCount += count;
+    entryCount += page.count;
   }
 
   const head = Buffer.concat([

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createSigner } from "../../server/ca/signer";
-import { crlPem, encodeCrl, type CrlEntry } from "../../server/publish/crl-encoder";
+import { crlPem, encodeCrl } from "../../server/publish/crl-encoder";
+import { packCrlEntries, type CrlEntryFields } from "../support/crl-pack";
 import { makePki, openssl, opensslOk, output, signerFor, type Party, type Pki } from "./pki-fixture";
 
 const HOUR = 3_600_000;
@@ -20,9 +21,10 @@ describe("interop: CRLs checked with openssl", function () {
   });
   after(() => pki?.remove());
 
-  /** Encodes a CRL for `ca`, writes it as DER and PEM, returns both paths. */
-  async function writeCrl(name: string, ca: Party, batches: CrlEntry[][], crlNumber: number | bigint = 1): Promise<{ der: string; pem: string; bytes: Buffer }> {
-    const crl = await encodeCrl({ issuerNameDer: ca.subjectDer, authorityKeyId: ca.keyHash, crlNumber, thisUpdate, nextUpdate, entries: batches }, signerFor(ca));
+  /** Encodes a CRL for `ca` from the batches packed as the store pages them, writes it as DER and PEM, returns both paths. */
+  async function writeCrl(name: string, ca: Party, batches: CrlEntryFields[][], crlNumber: number | bigint = 1): Promise<{ der: string; pem: string; bytes: Buffer }> {
+    const entries = batches.map(packCrlEntries);
+    const crl = await encodeCrl({ issuerNameDer: ca.subjectDer, authorityKeyId: ca.keyHash, crlNumber, thisUpdate, nextUpdate, entries }, signerFor(ca));
     const bytes = Buffer.concat(crl.chunks);
     assert.equal(bytes.length, crl.length);
     const der = join(pki.dir, `${name}.crl`);
@@ -65,7 +67,7 @@ describe("interop: CRLs checked with openssl", function () {
 
   it("entries with every publishable reason, invalidity dates and post-2049 dates", async () => {
     const revokedAt = new Date(now.getTime() - 2 * HOUR);
-    const entries: CrlEntry[] = [
+    const entries: CrlEntryFields[] = [
       { serialHex: "10", revokedAt, reason: 0 },
       { serialHex: "11", revokedAt, reason: 1, invalidityDate: new Date("2026-03-15T08:30:00Z") },
       { serialHex: "12", revokedAt, reason: 2 },
@@ -119,9 +121,9 @@ describe("interop: CRLs checked with openssl", function () {
   });
 
   it("50,000 entries in uneven batches: every entry listed, signature verifies", async () => {
-    const batches: CrlEntry[][] = [];
+    const batches: CrlEntryFields[][] = [];
     const revokedAt = new Date(now.getTime() - HOUR);
-    let batch: CrlEntry[] = [];
+    let batch: CrlEntryFields[] = [];
     for (let i = 0; i < 50_000; i++) {
       // 16-octet serials, half of them with the top bit set.
       const serialHex = (i % 2 ? "9" : "1") + (i * 2654435761).toString(16).padStart(31, "0");

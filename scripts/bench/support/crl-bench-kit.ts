@@ -4,8 +4,8 @@ import { spawnSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { children, encodedOf, parseDer } from "../../../server/asn1/der-reader";
-import type { CrlEntry, PackedCrlEntries } from "../../../server/publish/crl-encoder";
-import { toDbTime } from "../../../server/store/db-time";
+import type { PackedCrlEntries } from "../../../server/publish/crl-encoder";
+import { packCrlEntries, type CrlEntryFields } from "../../../test/support/crl-pack";
 
 export const PAGE = 10_000;
 export const THIS_UPDATE = new Date("2026-11-01T00:00:00Z");
@@ -27,7 +27,7 @@ function mix(x: number): number {
 
 const serialBytes = Buffer.alloc(16);
 
-export function entry(i: number): CrlEntry {
+export function entry(i: number): CrlEntryFields {
   // 16-octet random-looking serials with a non-zero first octet, as flat strings (like database rows).
   for (let w = 0; w < 4; w++) serialBytes.writeUInt32BE(mix(i * 4 + w + 1), w * 4);
   if (serialBytes[0] === 0) serialBytes[0] = 0x5a;
@@ -35,9 +35,9 @@ export function entry(i: number): CrlEntry {
   return { serialHex: serialBytes.toString("hex"), revokedAt, reason: REASONS[i % REASONS.length]! };
 }
 
-export function* pages(n: number): Generator<CrlEntry[]> {
+export function* pages(n: number): Generator<CrlEntryFields[]> {
   for (let start = 0; start < n; start += PAGE) {
-    const page: CrlEntry[] = [];
+    const page: CrlEntryFields[] = [];
     for (let i = start; i < Math.min(n, start + PAGE); i++) page.push(entry(i));
     yield page;
   }
@@ -45,14 +45,7 @@ export function* pages(n: number): Generator<CrlEntry[]> {
 
 /** The same pages in the store's packed text form (crl-store revokedEntries), as the CRL publisher feeds the encoder. */
 export function* packedPages(n: number): Generator<PackedCrlEntries> {
-  for (const page of pages(n)) {
-    let packed = "";
-    for (let i = 0; i < page.length; i++) {
-      const e = page[i]!;
-      packed += `${i ? "\n" : ""}${e.serialHex} ${e.reason} ${toDbTime(e.revokedAt)} `;
-    }
-    yield { packed, count: page.length };
-  }
+  for (const page of pages(n)) yield packCrlEntries(page);
 }
 
 export interface Measured {
