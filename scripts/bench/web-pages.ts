@@ -99,6 +99,32 @@ function memoryMb(pid: number): { rss: number; hwm: number } {
   return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
 }
 
+/**
+ * The server's RSS every 100 ms, the highest per phase of the run (what the
+ * bench was doing then): VmHWM says how high, this says when. A spike shorter
+ * than 100 ms shows in VmHWM only.
+ */
+function sampleMemory(pid: number) {
+  const byPhase = new Map<string, number>();
+  let phase = "listening";
+  const timer = setInterval(() => {
+    try {
+      byPhase.set(phase, Math.max(byPhase.get(phase) ?? 0, memoryMb(pid).rss));
+    } catch {
+      // the server has exited
+    }
+  }, 100);
+  return {
+    phase(p: string) {
+      phase = p;
+    },
+    stop(): Map<string, number> {
+      clearInterval(timer);
+      return byPhase;
+    },
+  };
+}
+
 async function hammer(url: string, cookie: string | null, duration: number, connections: number) {
   const times: number[] = [];
   let non2xx = 0;
@@ -183,6 +209,7 @@ async function main(): Promise<void> {
   const rows: Array<{ page: string; path: string; bytes: number; ours: Awaited<ReturnType<typeof hammer>>; ceiling: Awaited<ReturnType<typeof hammer>> }> = [];
   let mem = { rss: 0, hwm: 0 };
   let started = { rss: 0, hwm: 0 };
+  let byPhase = new Map<string, number>();
   try {
     if (!keep || !existsSync(loaded)) {
       if (keep) rmSync(dataDir, { recursive: true, force: true });
@@ -200,6 +227,7 @@ async function main(): Promise<void> {
     // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops.
     const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : [];
     const server = await startChild([...prof, "--require", "tsx/cjs", join(__dirname, "support", "ocsp-server-child.ts")], { ...configEnv(dataDir), WORKERS: "1", NODE_ENV: "production" });
+    const sampler = sampleMemory(server.pid);
     try {
       started = memoryMb(server.pid);
       const web = new WebClient(server.url);
@@ -210,8 +238,10 @@ async function main(): Promise<void> {
         const first = await web.get(path);
         if (first.status !== 200) throw new Error(`${path} answered ${first.status}`);
         const bytes = Buffer.byteLength(first.text);
+        sampler.phase(page);
         await hammer(server.url + path, cookie, 1, connections); // warm-up
         const ours = await hammer(server.url + path, cookie, duration, connections);
+        sampler.phase(`${page}: ceiling`);
         const ceil = await startChild(["-e", CEILING], { SIZE: String(bytes) });
         try {
           const ceiling = await hammer(ceil.url, null, duration, connections);
@@ -223,6 +253,7 @@ async function main(): Promise<void> {
       }
       mem = memoryMb(server.pid);
     } finally {
+      byPhase = sampler.stop();
       server.child.stdin!.end();
       await new Promise((r) => server.child.once("exit", r));
     }
@@ -247,6 +278,8 @@ async function main(): Promise<void> {
       }),
       "",
       `Server memory once listening: RSS ${fmt(started.rss, 0)} MB (peak ${fmt(started.hwm, 0)} MB); after the run: RSS ${fmt(mem.rss, 0)} MB, peak (VmHWM) ${fmt(mem.hwm, 0)} MB (goal ≤300 MB at 1M certificates).`,
+      "",
+      `Server RSS sampled every 100 ms, highest while: ${[...byPhase].map(([p, mb]) => `${p} ${fmt(mb, 0)} MB`).join("; ")}.`,
       "",
     ].join("\n");
     writeResult("web-pages", [
