@@ -5,10 +5,10 @@
 // wider scope and the whole CA; with a closed-state filter (merged as well) and
 // an open-state one (read by the (unit_id, state, due_date) index instead).
 import { strict as assert } from "node:assert";
-import knexFactory, { type Knex } from "knex";
+import type { Knex } from "knex";
 import { forEachDatabase } from "../support/databases";
-import { migrateLatest } from "../../server/store/migrate";
-import { createStore, type Store } from "../../server/store/store";
+import { openFlatUnitsDatabase } from "../support/flat-units-db";
+import type { Store } from "../../server/store/store";
 import { toDbTime } from "../../server/store/db-time";
 import type { RequestListQuery } from "../../server/store/request-store";
 import { REQUEST_STATES, type RequestState } from "../../server/ra/request-states";
@@ -24,11 +24,8 @@ forEachDatabase("request list queries", (db) => {
 
   before(async function () {
     this.timeout(120_000);
-    knex = knexFactory(db.knexConfig());
-    await migrateLatest(knex);
-    store = createStore(knex);
     const now = new Date("2026-06-01T00:00:00Z");
-    await knex("units").insert(Array.from({ length: UNITS }, (_, i) => ({ id: i + 1, code: `U${i + 1}`, created_at: toDbTime(now) })));
+    ({ knex, store } = await openFlatUnitsDatabase(db, { units: UNITS, now }));
     const batch = [];
     for (let i = 0; i < N; i++) {
       // Units of unequal size (unit 1 holds most), many shared deadlines and some none.

@@ -4,10 +4,10 @@
 // without diacritics, exact e-mail, exact citizen id) match a plain filter; a
 // deep page is as quick as the first.
 import { strict as assert } from "node:assert";
-import knexFactory, { type Knex } from "knex";
+import type { Knex } from "knex";
 import { forEachDatabase } from "../support/databases";
-import { migrateLatest } from "../../server/store/migrate";
-import { createStore, type Store } from "../../server/store/store";
+import { openFlatUnitsDatabase } from "../support/flat-units-db";
+import type { Store } from "../../server/store/store";
 import { toDbTime } from "../../server/store/db-time";
 import { searchKey } from "../../server/store/search-key";
 import type { UnitFilter } from "../../server/store/certificate-query-store";
@@ -24,12 +24,8 @@ forEachDatabase("subscriber list queries", (db) => {
 
   before(async function () {
     this.timeout(120_000);
-    knex = knexFactory(db.knexConfig());
-    await migrateLatest(knex);
-    store = createStore(knex);
     const now = new Date("2026-06-01T00:00:00Z");
-    const units = Array.from({ length: 100 }, (_, i) => ({ id: i + 1, code: `U${i + 1}`, created_at: toDbTime(now) }));
-    await knex("units").insert(units);
+    ({ knex, store } = await openFlatUnitsDatabase(db, { units: 100, now }));
     const batch = [];
     for (let i = 0; i < N; i++) {
       const kind: SubscriberKind = i % 10 === 0 ? "organization" : i % 25 === 1 ? "device" : "individual";
