@@ -25,7 +25,7 @@ export const defaults = {
     device: { maxDays: 1826 },
   },
   crl: { validityHours: 24, scheduleMinutes: 60, debounceMs: 1000 },
-  ocsp: { validityHours: 24, cacheMax: 50_000, maxCertIds: 1000, pollIntervalMs: 250 },
+  ocsp: { validityHours: 24, cacheMax: 40_000, maxCertIds: 1000, pollIntervalMs: 250 },
   audit: { checkpointMinutes: 60, signerValidityDays: 365, signerRenewDays: 30 },
   // Sign-in: lock-out after maxFailedLogins wrong passwords in a row; rate limit per client address.
   auth: {

@@ -13,15 +13,28 @@ describe("OCSP response cache", () => {
     assert.ok(c.get(1, "a", "sha1"));
     assert.equal(c.get(1, "b", "sha1"), undefined);
   });
-  it("invalidates every hash variant of a certificate at once", () => {
+  it("a revocation takes every hash variant of a certificate at once", () => {
     const c = createResponseCache(10);
     c.set(1, "a", "sha1", entry(1));
     c.set(1, "a", "sha256", entry(2));
-    c.set(2, "a", "sha1", entry(3));
-    c.invalidate(1, "a");
+    c.set(1, "a", "sha512", entry(3));
+    c.set(2, "a", "sha1", entry(4));
+    assert.deepEqual(c.takeUnrevoked(1, "a").map((t) => t.alg).sort(), ["sha1", "sha256", "sha512"]);
     assert.equal(c.get(1, "a", "sha1"), undefined);
     assert.equal(c.get(1, "a", "sha256"), undefined);
+    assert.equal(c.get(1, "a", "sha512"), undefined);
     assert.ok(c.get(2, "a", "sha1"), "another CA's certificate with the same serial is untouched");
+  });
+  it("keeps copies of its own, not slices of the caller's (pooled) buffers", () => {
+    const c = createResponseCache(10);
+    const pool = Buffer.alloc(8192, 7);
+    c.set(1, "a", "sha1", { der: pool.subarray(10, 20), certIdDer: pool.subarray(30, 35), thisUpdate: new Date(0), nextUpdate: new Date(1) });
+    const kept = c.peek(1, "a", "sha1")!;
+    assert.equal(kept.der.buffer.byteLength, 15, "the answer and its CertID hold 15 bytes of memory, not the 8 KB block");
+    assert.equal(kept.certIdDer.buffer, kept.der.buffer, "in one allocation");
+    assert.deepEqual([kept.der.length, kept.certIdDer.length], [10, 5]);
+    pool.fill(0);
+    assert.deepEqual([...kept.der], Array(10).fill(7), "and later writes to the caller's block do not reach it");
   });
   it("hands back the answers a revocation makes stale, keeping those already revoked", () => {
     const c = createResponseCache(10);
@@ -38,8 +51,8 @@ describe("OCSP response cache", () => {
     const g = c.generation;
     c.set(1, "a", "sha1", entry(1));
     assert.equal(c.generation, g, "setting is not invalidating");
-    c.invalidate(1, "b");
-    assert.notEqual(c.generation, g);
+    c.takeUnrevoked(1, "b");
+    assert.notEqual(c.generation, g, "even when nothing was cached for it");
     const h = c.generation;
     c.takeUnrevoked(1, "a");
     assert.notEqual(c.generation, h);
