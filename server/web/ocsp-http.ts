@@ -1,11 +1,11 @@
 // OCSP over HTTP (RFC 6960 Appendix A, RFC 5019 5–6) on plain node:http, in
 // front of Express: Express's routing and res.send cost ~150 µs per request
-// (measured, scripts/bench/ocsp.ts). A request whose exact bytes (POST) or URL
-// segment (GET) were answered before is served synchronously from the
-// responder's index, without parsing or base64 decoding: that took the
-// one-process server from ~0.6× to ~1× the bare-node ceiling. POST carries the DER request; GET carries it
-// URL-encoded base64 as the last path segment. Error statuses are OCSP
-// responses with HTTP 200.
+// (measured, scripts/bench/ocsp.ts). POST carries the DER request; GET carries
+// it URL-encoded base64 as the last path segment. Error statuses are OCSP
+// responses with HTTP 200. A request whose exact bytes (POST) or URL segment
+// (GET) were answered before is served synchronously from the responder's
+// index, without parsing or base64 decoding: that took the one-process server
+// from ~0.6× to ~1× the bare-node ceiling.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { OcspAnswer, OcspResponder } from "../publish/ocsp-responder";
 import { encodeOcspError } from "../publish/ocsp-response";
