@@ -24,9 +24,16 @@ describe("OCSP over HTTP", () => {
     let server: Server;
     let url: string;
     const seen: Buffer[] = [];
+    const keys: Array<string | undefined> = [];
+    const hot = new Map<string, OcspAnswer>();
+    // A stand-in with the responder's two entry points: answerFor (the index of repeated requests) and respond.
     const responder = {
-      async respond(der: Buffer): Promise<OcspAnswer> {
+      answerFor(key: string): OcspAnswer | undefined {
+        return hot.get(key);
+      },
+      async respond(der: Buffer, key?: string): Promise<OcspAnswer> {
         seen.push(der);
+        keys.push(key);
         return { body: Buffer.from("3003", "hex"), status: "successful", thisUpdate: new Date(0), nextUpdate: new Date(86_400_000) };
       },
     } as unknown as OcspResponder;
@@ -45,6 +52,25 @@ describe("OCSP over HTTP", () => {
       const get = await fetch(`${url}/ocsp/${encodeURIComponent(Buffer.from([0x30, 0x00]).toString("base64"))}`);
       assert.match(get.headers.get("cache-control") ?? "", /^max-age=86400, public/);
       assert.equal(seen.length, 2);
+    });
+
+    it("hands the responder each request's key (P + the DER bytes, G + the URL segment) and answers a known key without calling respond", async () => {
+      const der = Buffer.from([0x30, 0x03, 0x02, 0x01, 0x07]);
+      const segment = encodeURIComponent(der.toString("base64"));
+      const before = seen.length;
+      await fetch(`${url}/ocsp`, { method: "POST", body: new Uint8Array(der) });
+      await fetch(`${url}/ocsp/${segment}`);
+      assert.deepEqual(keys.slice(before), ["P" + der.toString("latin1"), "G" + segment]);
+      const answer: OcspAnswer = { body: Buffer.from("300401020304", "hex"), status: "successful", thisUpdate: new Date(0), nextUpdate: new Date(86_400_000) };
+      hot.set("P" + der.toString("latin1"), answer);
+      hot.set("G" + segment, answer);
+      const post = await fetch(`${url}/ocsp`, { method: "POST", body: new Uint8Array(der) });
+      assert.equal(Buffer.from(await post.arrayBuffer()).toString("hex"), "300401020304");
+      assert.equal(post.headers.get("cache-control"), "no-store");
+      const get = await fetch(`${url}/ocsp/${segment}`);
+      assert.equal(Buffer.from(await get.arrayBuffer()).toString("hex"), "300401020304");
+      assert.match(get.headers.get("cache-control") ?? "", /^max-age=86400, public/, "RFC 5019 6.2 headers on an indexed GET too");
+      assert.equal(seen.length, before + 2, "the indexed requests did not reach respond()");
     });
 
     it("answers malformedRequest to an empty or oversized body without asking the responder", async () => {
