@@ -20,6 +20,18 @@ export interface CachedResponse {
   nextUpdate: Date;
 }
 
+/**
+ * What a dropped slot holds instead of its answer: the request index may still
+ * point at the slot until that key is asked again or ages out, and must not
+ * keep the answer's memory alive meanwhile (after a mass revocation, thousands).
+ */
+const RELEASED: CachedResponse = { der: Buffer.alloc(0), certIdDer: Buffer.alloc(0), thisUpdate: new Date(0), nextUpdate: new Date(0) };
+
+function release(slot: Slot): void {
+  slot.live = false;
+  slot.value = RELEASED;
+}
+
 interface Slot {
   key: string;
   value: CachedResponse;
@@ -60,7 +72,7 @@ export function createResponseCache(max: number, algorithms: readonly string[] =
 
   function drop(key: string) {
     const slot = entries.get(key);
-    if (slot) slot.live = false;
+    if (slot) release(slot);
     entries.delete(key);
   }
 
@@ -134,7 +146,7 @@ export function createResponseCache(max: number, algorithms: readonly string[] =
     },
     clear(): void {
       generation++;
-      for (const slot of entries.values()) slot.live = false;
+      for (const slot of entries.values()) release(slot);
       entries.clear();
       byRequest.clear();
     },

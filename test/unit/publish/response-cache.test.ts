@@ -1,4 +1,6 @@
 import { strict as assert } from "node:assert";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { createResponseCache, MAX_REQUEST_KEY } from "../../../server/publish/response-cache";
 
 describe("OCSP response cache", () => {
@@ -93,6 +95,21 @@ describe("OCSP response cache", () => {
       c.rememberRequest("rc", 1, "c", "sha1");
       c.clear();
       assert.equal(c.byRequest("rc"), undefined, "clear empties both");
+    });
+    it("lets a dropped answer's memory go even while the index still names its slot", async () => {
+      // A full collection on demand (the flag set at run time; the function from a fresh context).
+      setFlagsFromString("--expose-gc");
+      const gc = runInNewContext("gc") as () => void;
+      const c = createResponseCache(10);
+      c.set(1, "a", "sha1", entry(1));
+      c.rememberRequest("ra", 1, "a", "sha1");
+      const ref = ((): WeakRef<ArrayBufferLike> => new WeakRef(c.peek(1, "a", "sha1")!.der.buffer))();
+      c.takeUnrevoked(1, "a");
+      // WeakRef targets stay alive until the current job ends.
+      await new Promise((r) => setImmediate(r));
+      gc();
+      assert.equal(ref.deref(), undefined, "the revoked certificate's old answer was collected");
+      assert.equal(c.byRequest("ra"), undefined);
     });
     it("keeps an answer hit through the index from being the one evicted", () => {
       const c = createResponseCache(4);
