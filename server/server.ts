@@ -12,7 +12,7 @@ import { createApp } from "./app";
 import { Core, openCore } from "./core";
 import type { Logger } from "./log";
 import { createCrlPublisher, CrlPublisher } from "./publish/crl-publisher";
-import { createOcspResponder, OcspResponder } from "./publish/ocsp-responder";
+import { createOcspResponder, OcspResponder, type RevokedCert } from "./publish/ocsp-responder";
 import { createPublicationScheduler, PublicationScheduler } from "./publish/publication-scheduler";
 import { createRevocationFeed } from "./publish/revocation-feed";
 import { createCaChangeWatch } from "./publish/ca-change-watch";
@@ -108,20 +108,19 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const crlNeeded = (caId: number) => {
     if (background) scheduler.revoked(caId);
   };
-  // Revocations by this process: OCSP answers change at once, CRL within seconds.
-  core.onRevoked((notices) => {
-    responder.revoked(notices);
-    for (const caId of new Set(notices.map((n) => n.caId))) crlNeeded(caId);
-  });
+  // Every revocation, whoever made it: OCSP answers change at once, the CRL within seconds.
+  const revoked = (certs: readonly RevokedCert[]) => {
+    responder.revoked(certs);
+    for (const caId of new Set(certs.map((c) => c.caId))) crlNeeded(caId);
+  };
+  // By this process.
+  core.onRevoked(revoked);
   // Revocations by other processes (CLI, other workers): within one poll interval.
   const feed = createRevocationFeed({
     certificates: store.certificates,
     intervalMs: config.ocsp.pollIntervalMs,
     log,
-    onEvents: (events) => {
-      responder.revoked(events);
-      for (const caId of new Set(events.map((e) => e.caId))) crlNeeded(caId);
-    },
+    onEvents: revoked,
   });
   await feed.start();
   const auditCheckpoints = createCheckpointTimer({ checkpoint: (actor) => core.auditLog.checkpoint(actor), intervalMs: config.audit.checkpointMinutes * 60_000, log });
@@ -149,10 +148,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       store,
       keyRing,
       clock,
-      onRevoked: (notices) => {
-        responder.revoked(notices);
-        for (const caId of new Set(notices.map((n) => n.caId))) scheduler.revoked(caId);
-      },
+      onRevoked: revoked,
     });
     if (certs.seeded) log("info", demoCertificatesLine(certs));
     // Trainings, inspections, incidents and demand of 2024–2026 for the report pages (idempotent).
