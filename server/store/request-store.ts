@@ -231,7 +231,6 @@ export interface RequestStore {
   /** Open requests about this token. */
   openForToken(tokenId: number, types: readonly RequestType[]): Promise<RequestRecord[]>;
   list(q: RequestListQuery): Promise<{ rows: RequestRecord[]; more: boolean }>;
-  /** Requests waiting in each state, and how many are overdue / due today, in these units. */
   /**
    * Live dossiers (drafts and open states; or just `states`) by state, and past or
    * at their deadline: in total over the open states, and per state.
