@@ -124,11 +124,12 @@ export function createOcspResponder(deps: OcspResponderDeps) {
      * The pre-signed answer for exactly these request bytes (`requestKey`, as
      * given to an earlier respond()), without parsing: undefined when there is
      * none, or it is past half-life. Synchronous: the HTTP handler answers a
-     * repeated request in the same tick.
+     * repeated request in the same tick. `nowMs`: the caller's clock reading,
+     * if it has one (the handler reuses it for the caching headers).
      */
-    answerFor(requestKey: string): OcspAnswer | undefined {
+    answerFor(requestKey: string, nowMs: number = clock().getTime()): OcspAnswer | undefined {
       const hit = cache.byRequest(requestKey);
-      return hit && fresh(hit, clock().getTime()) ? answerOf(hit) : undefined;
+      return hit && fresh(hit, nowMs) ? answerOf(hit) : undefined;
     },
 
     /** `requestKey`: a string that identifies these request bytes (see answerFor); a cacheable answer is indexed by it. */

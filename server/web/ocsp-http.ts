@@ -116,9 +116,10 @@ export function createOcspHttpHandler(deps: { responder: OcspResponder; clock: (
       .catch((e: Error) => failed(res, e));
   };
   const replyHot = (res: ServerResponse, key: string, get: boolean): boolean => {
-    const hot = deps.responder.answerFor(key);
+    const now = deps.clock().getTime();
+    const hot = deps.responder.answerFor(key, now);
     if (!hot) return false;
-    send(res, hot, get, deps.clock().getTime());
+    send(res, hot, get, now);
     return true;
   };
   return (req: IncomingMessage, res: ServerResponse): void => {
