@@ -6,6 +6,7 @@
 import { strict as assert } from "node:assert";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pem } from "../../server/ca/pki-files";
 import { eventually, startTestServer, testConfig, type TestServer } from "../support/app";
 import { makeCsr } from "../support/csr";
 import { forEachDatabase } from "../support/databases";
@@ -28,7 +29,7 @@ forEachDatabase("OCSP: repeated requests answered from the request index", (db) 
   async function certAndRequest(name: string): Promise<{ serial: string; certPath: string; req: Buffer }> {
     const issued = await server.core.issuance.issue({ csr: makeCsr(db.dataDir, "p256").pem, profile: "individual", commonName: name, actor: "test" });
     const certPath = join(db.dataDir, `${issued.serial}.pem`);
-    writeFileSync(certPath, `-----BEGIN CERTIFICATE-----\n${issued.certDer.toString("base64")}\n-----END CERTIFICATE-----\n`);
+    writeFileSync(certPath, pem("CERTIFICATE", issued.certDer));
     const reqPath = join(db.dataDir, `${issued.serial}.req`);
     opensslOk(["ocsp", "-issuer", join(pki(), "issuing.crt.pem"), "-cert", certPath, "-no_nonce", "-reqout", reqPath]);
     return { serial: issued.serial, certPath, req: readFileSync(reqPath) };
