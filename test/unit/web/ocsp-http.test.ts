@@ -26,6 +26,7 @@ describe("OCSP over HTTP", () => {
     const seen: Buffer[] = [];
     const keys: Array<string | undefined> = [];
     const hot = new Map<string, OcspAnswer>();
+    let nowMs = 0;
     // A stand-in with the responder's two entry points: answerFor (the index of repeated requests) and respond.
     const responder = {
       answerFor(key: string): OcspAnswer | undefined {
@@ -38,7 +39,7 @@ describe("OCSP over HTTP", () => {
       },
     } as unknown as OcspResponder;
     before(async () => {
-      const handler = createOcspHttpHandler({ responder, clock: () => new Date(0), log: () => {} });
+      const handler = createOcspHttpHandler({ responder, clock: () => new Date(nowMs), log: () => {} });
       server = createServer(handler);
       await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
       url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -71,6 +72,29 @@ describe("OCSP over HTTP", () => {
       assert.equal(Buffer.from(await get.arrayBuffer()).toString("hex"), "300401020304");
       assert.match(get.headers.get("cache-control") ?? "", /^max-age=86400, public/, "RFC 5019 6.2 headers on an indexed GET too");
       assert.equal(seen.length, before + 2, "the indexed requests did not reach respond()");
+    });
+
+    it("counts max-age down with the clock for the same cached answer, keeping Last-Modified, Expires and Content-Length (RFC 5019 6.2)", async () => {
+      const der = Buffer.from([0x30, 0x03, 0x02, 0x01, 0x09]);
+      const segment = encodeURIComponent(der.toString("base64"));
+      hot.set("G" + segment, { body: Buffer.from("3003020105", "hex"), status: "successful", thisUpdate: new Date(0), nextUpdate: new Date(86_400_000) });
+      try {
+        const ages: string[] = [];
+        for (const at of [0, 999, 1500, 86_399_400, 90_000_000]) {
+          nowMs = at;
+          const res = await fetch(`${url}/ocsp/${segment}`);
+          ages.push(res.headers.get("cache-control") ?? "");
+          assert.equal(res.headers.get("content-length"), "5");
+          assert.equal(res.headers.get("last-modified"), "Thu, 01 Jan 1970 00:00:00 GMT");
+          assert.equal(res.headers.get("expires"), "Fri, 02 Jan 1970 00:00:00 GMT");
+        }
+        assert.deepEqual(
+          ages.map((v) => v.split(",")[0]),
+          ["max-age=86400", "max-age=86399", "max-age=86398", "max-age=0", "max-age=0"],
+        );
+      } finally {
+        nowMs = 0;
+      }
     });
 
     it("answers malformedRequest to an empty or oversized body without asking the responder", async () => {
