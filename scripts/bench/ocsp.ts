@@ -3,9 +3,9 @@
 // fixed 1.5 KB body). Prints a markdown table with the ratios and the two goal
 // checks (≥3× openssl, ≥0.8× ceiling), and writes it to bench-results/ocsp.md.
 //
-//   npx tsx scripts/bench/ocsp.ts [--certs 1000] [--duration 10] [--connections 16]
-//        [--warmup 2] [--distinct 200] [--tool wrk|autocannon] [--multi 2]
-//        [--profile] [--keep]
+//   npx tsx scripts/bench/ocsp.ts [--certs 1000] [--duration 5] [--connections 16]
+//        [--warmup 2] [--rounds 5] [--distinct 200] [--tool wrk|autocannon]
+//        [--multi 2] [--workers 2] [--profile] [--keep]
 //
 // What it does:
 //  1. A temp DATA_DIR (sqlite); startServer creates the TEST CA hierarchy (RSA
@@ -27,7 +27,12 @@
 //     the ceiling. Before any load, answers from both responders are checked with
 //     `openssl ocsp -respin` (good and revoked, POST and GET, signature verified).
 //  5. For each row: warm-up, then the measured run. The machine's cores are
-//     shared by the load generator and the server under test.
+//     shared by the load generator and the server under test. All rows run once
+//     per round (--rounds, the order reversed on odd rounds), rows that are
+//     compared next to each other, and every ratio is the median of the
+//     per-round ratios: on a shared host the machine's speed flips between modes
+//     (the same ceiling run gave 30k and 16k req/s a minute apart, with no other
+//     process busy), and rows measured minutes apart gave ratios off by 40%.
 //
 // Load generator: wrk (default, 1 thread) or autocannon. `openssl ocsp` (3.0)
 // answers in HTTP/1.0 and closes the connection after every response. wrk
@@ -60,13 +65,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "
 import { cpus, tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { backgroundCores } from "./ocsp/cpu-accounting";
-import { measure, type LoadResult } from "./ocsp/load-generators";
+import { measure } from "./ocsp/load-generators";
 import { fmt, log } from "./ocsp/log";
 import { startOpenssl, writeOpensslFiles } from "./ocsp/openssl-responder";
 import { parseOptions, USAGE, UsageError } from "./ocsp/options";
 import { cleanupSync, installCleanupHandlers, setTempDir, stopAllChildren, stopChild, which } from "./ocsp/processes";
 import { microbench, summariseProfile } from "./ocsp/profile";
-import { report } from "./ocsp/report";
+import { report, type RoundResult } from "./ocsp/report";
 import { buildRequests } from "./ocsp/requests";
 import { sanityCheck } from "./ocsp/sanity-check";
 import { setupCa, shuffle } from "./ocsp/setup-ca";
@@ -122,53 +127,46 @@ async function main(): Promise<void> {
   log(`background load before the runs: ${fmt(background, 2)} cores busy with other processes`);
   if (background > 0.15) log(`WARNING: other processes keep ${fmt(background, 2)} of ${cpus().length} cores busy; the results will be low and noisy`);
 
-  // 5. Load.
-  const rows: Row[] = [
-    { server: ceiling, method: "POST", close: false },
-    { server: ceiling, method: "GET", close: false },
-    { server: ours, method: "POST", close: false },
-    { server: ours, method: "GET", close: false },
-  ];
-  if (openssl) {
-    rows.push(
-      { server: openssl, method: "POST", close: true },
-      { server: openssl, method: "GET", close: true },
-      { server: ceiling, method: "POST", close: true },
-      { server: ours, method: "POST", close: true },
-      { server: ours, method: "GET", close: true },
-    );
+  // 5. Load, in rounds. The host's speed drifts by tens of percent from minute
+  // to minute (shared cores), so one run of each target in sequence compares a
+  // target measured in a fast minute with one measured in a slow one. Every
+  // round runs every row once, the order reversed on odd rounds; each ratio is
+  // taken within a round and the report gives the median over the rounds.
+  // With WORKERS > 1 a one-process server runs alongside (idle but for its own
+  // rows), so the table also shows what node:cluster adds.
+  const single = opts.workers > 1 ? await startOurs(dataDir, null, 1) : null;
+  // Rows to be compared sit next to each other, grouped by method: ours a few
+  // seconds after the ceiling and openssl, never a minute apart.
+  const rows: Row[] = [];
+  for (const method of ["POST", "GET"] as const) {
+    rows.push({ server: ceiling, method, close: false }, { server: ours, method, close: false });
+    if (single) rows.push({ server: single, method, close: false });
+    if (openssl) {
+      rows.push({ server: openssl, method, close: true });
+      if (method === "POST") rows.push({ server: ceiling, method, close: true });
+      rows.push({ server: ours, method, close: true });
+    }
   }
   const scriptDir = join(tempDir, "wrk");
   mkdirSync(scriptDir, { recursive: true });
-  const results: Array<{ row: Row; r: LoadResult }> = [];
-  for (const row of rows) {
-    log(`${rowName(row)}: ${opts.warmup} s warm-up + ${opts.duration} s ...`);
-    const r = await measure(row, reqs, opts, scriptDir);
-    log(
-      `  ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms; cores: server ${fmt(r.serverCores, 2)}, load ${fmt(r.loadCores, 2)}, other ${fmt(r.otherCores, 2)}` +
-        (r.errors ? `; errors: ${r.errorDetail}` : ""),
-    );
-    results.push({ row, r });
-  }
-
-  // With WORKERS > 1, the keep-alive rows again with one process, so the table shows what node:cluster adds.
-  if (opts.workers > 1) {
-    await stopChild(ours.child);
-    const single = await startOurs(dataDir, null, 1);
-    for (const method of ["POST", "GET"] as const) {
-      const row: Row = { server: single, method, close: false };
-      log(`${rowName(row)}: ${opts.warmup} s warm-up + ${opts.duration} s ...`);
+  const results: RoundResult[] = [];
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const row of round % 2 ? [...rows].reverse() : rows) {
+      log(`round ${round + 1}/${opts.rounds}, ${rowName(row)}: ${opts.warmup} s warm-up + ${opts.duration} s ...`);
       const r = await measure(row, reqs, opts, scriptDir);
-      log(`  ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms; cores: server ${fmt(r.serverCores, 2)}, load ${fmt(r.loadCores, 2)}, other ${fmt(r.otherCores, 2)}`);
-      results.push({ row, r });
+      log(
+        `  ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms; cores: server ${fmt(r.serverCores, 2)}, load ${fmt(r.loadCores, 2)}, other ${fmt(r.otherCores, 2)}` +
+          (r.errors ? `; errors: ${r.errorDetail}` : ""),
+      );
+      results.push({ row, r, round });
     }
-    await stopChild(single.child);
   }
+  if (single) await stopChild(single.child);
 
   // Optional profile: a separate, profiled server process; the table above is not affected by it.
   let profileText = "";
   if (opts.profile) {
-    if (opts.workers === 1) await stopChild(ours.child);
+    await stopChild(ours.child);
     const parts: string[] = [];
     // One profiled server process per method: the profile is written when the process exits.
     for (const method of ["POST", "GET"] as const) {

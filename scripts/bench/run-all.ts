@@ -24,7 +24,7 @@ interface Run {
 const RUNS: Run[] = [
   { name: "crl-encoder", script: "crl-encoder.ts", small: ["--entries", "100000,1000000"], full: ["--entries", "100000,1000000"] },
   { name: "crl-publish", script: "crl-publish.ts", small: ["--entries", "100000"], full: ["--entries", "100000,1000000"] },
-  { name: "ocsp", script: "ocsp.ts", small: ["--certs", "500", "--duration", "5", "--warmup", "1"], full: ["--certs", "1000", "--duration", "10", "--warmup", "2"] },
+  { name: "ocsp", script: "ocsp.ts", small: ["--certs", "500", "--duration", "3", "--warmup", "1", "--rounds", "3"], full: ["--certs", "1000", "--duration", "5", "--warmup", "2", "--rounds", "5"] },
   { name: "issuance", script: "issuance.ts", small: ["--certs", "1000"], full: ["--certs", "1000"] },
   { name: "mass-revocation", script: "mass-revocation.ts", small: ["--certs", "10000"], full: ["--certs", "10000"] },
   { name: "freshness", script: "freshness.ts", small: ["--revoked", "100000", "--trials", "3"], full: ["--revoked", "100000", "--trials", "5"] },

@@ -9,6 +9,7 @@ export interface Options {
   certs: number;
   duration: number;
   warmup: number;
+  rounds: number;
   connections: number;
   distinct: number;
   tool: Tool;
@@ -21,8 +22,9 @@ export interface Options {
 
 export const USAGE = `usage: npx tsx scripts/bench/ocsp.ts [options]
   --certs N         certificates to issue (default 1000; 10% are revoked)
-  --duration S      measured seconds per row (default 10)
+  --duration S      measured seconds per row and round (default 5)
   --warmup S        warm-up seconds before each row (default 2)
+  --rounds N        times every row is run, interleaved; ratios are per-round medians (default 5)
   --connections N   concurrent keep-alive connections (default 16)
   --distinct N      distinct OCSP requests cycled through (default 200)
   --tool T          wrk (default) or autocannon (cannot measure openssl's responder)
@@ -37,8 +39,9 @@ export function parseOptions(argv: string[]): Options {
     args: argv,
     options: {
       certs: { type: "string", default: "1000" },
-      duration: { type: "string", default: "10" },
+      duration: { type: "string", default: "5" },
       warmup: { type: "string", default: "2" },
+      rounds: { type: "string", default: "5" },
       connections: { type: "string", default: "16" },
       distinct: { type: "string", default: "200" },
       tool: { type: "string", default: "wrk" },
@@ -65,6 +68,7 @@ export function parseOptions(argv: string[]): Options {
     certs: int("certs", values.certs, 10, 1_000_000),
     duration: int("duration", values.duration, 1, 3600),
     warmup: int("warmup", values.warmup, 0, 600),
+    rounds: int("rounds", values.rounds, 1, 20),
     connections: int("connections", values.connections, 1, 10_000),
     distinct: int("distinct", values.distinct, 1, 100_000),
     tool: values.tool,
