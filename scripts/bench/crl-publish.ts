@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { loadConfig } from "../../server/config/load-config";
 import { openCore } from "../../server/core";
 import { createCrlPublisher } from "../../server/publish/crl-publisher";
+import { median } from "./support/bench-kit";
 import { caConfig, entrySet, measure, must, pages, THIS_UPDATE, writeIndex, type Measured } from "./support/crl-bench-kit";
 
 const PASSPHRASE = "bench-passphrase-not-secret";
@@ -163,7 +164,6 @@ async function main(): Promise<void> {
   const rows = [];
   for (const n of sizes) rows.push(await benchOne(n, databaseUrl));
   const f = (x: number, d = 2) => x.toFixed(d);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
   const figures = rows.map((r) => {
     const rebuildS = median(r.warmInner.rebuildsMs!) / 1000;
     const rebuildCpuS = median(r.warmInner.rebuildsCpuMs!) / 1000;

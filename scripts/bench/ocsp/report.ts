@@ -3,6 +3,7 @@ import { cpus } from "node:os";
 import type { LoadResult } from "./load-generators";
 import { fmt } from "./log";
 import type { Options } from "./options";
+import { median } from "../support/bench-kit";
 import { run } from "./processes";
 import { rowName, type Kind, type Method, type Row, type Server } from "./targets";
 
@@ -18,12 +19,6 @@ interface Series {
   row: Row;
   runs: RoundResult[];
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** A series' runs as one LoadResult: medians of the rates and latencies, sums of the counts and CPU. */
 function combine(runs: RoundResult[]): LoadResult {

@@ -52,6 +52,14 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+export function median(xs: readonly number[]): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
 /** A P-256 PKCS#10 request made in memory (a subscriber's token would make it). */
 export async function makeCsrDer(commonName: string): Promise<Buffer> {
   const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
