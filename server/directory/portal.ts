@@ -5,6 +5,7 @@ import { createAccessAudit } from "../access/access-audit";
 import { createAuditMonitor, type AuditMonitor } from "../audit/audit-monitor";
 import { verifyAuditChain } from "../audit/verify-chain";
 import { createAuthService } from "../access/auth-service";
+import { createMailLanguage } from "../access/mail-language";
 import type { PasswordHasher } from "../access/passwords";
 import { createScoper } from "../access/scope";
 import type { Store } from "../store/store";
@@ -70,6 +71,8 @@ export function createPortal(deps: PortalDeps) {
   const workflow = createRequestWorkflow({ config: deps.config, store, units, scoper, accessAudit, issuance: deps.issuance, revocation: deps.revocation, tokens: tokenActions, deadlines: sla, notify: deps.notify, clock });
   return {
     auth: createAuthService(deps),
+    /** The signed-in user's own e-mail language (the account page). */
+    mailLanguage: createMailLanguage({ store, clock }),
     accessAudit,
     scoper,
     shell: createShell({ units, unitDirectory, scoper, clock }),

@@ -32,6 +32,7 @@ export type ErrorCode =
   | "CSRF_INVALID"
   | "PASSWORD_POLICY"
   | "PASSWORD_WRONG"
+  | "MAIL_LANG_UNKNOWN"
   | "USER_INVALID"
   | "USER_NOT_FOUND"
   | "USER_EXISTS"

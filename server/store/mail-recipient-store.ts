@@ -1,6 +1,7 @@
 // SQL for the mailer's look-ups: users by role and unit with their address and
 // language, and certificates nearing expiry with their holder's address. Reads
-// only; who should be told what is decided in server/mail/.
+// only, but for a user's own mail language (server/access/mail-language.ts); who
+// should be told what is decided in server/mail/.
 import type { Knex } from "knex";
 import { fromDbTime, toDbTime } from "./db-time";
 
@@ -33,6 +34,8 @@ export interface MailRecipientStore {
   usersWithRole(role: string, unitIds: number[] | null): Promise<MailRoleHolder[]>;
   /** The user if enabled and with an e-mail. */
   userById(id: number): Promise<MailUser | null>;
+  /** users.lang of any user (null if there is no such user). */
+  langOf(userId: number): Promise<string | null>;
   setLang(userId: number, lang: string): Promise<void>;
   /**
    * Valid certificates with notAfter in (from, to] whose reminder
@@ -101,6 +104,10 @@ export function createMailRecipientStore(db: Knex | Knex.Transaction): MailRecip
     async userById(id) {
       const r = (await withAddress(db("users as u").select(USER_COLUMNS).where("u.id", id)).first()) as UserRow | undefined;
       return r ? toUser(r) : null;
+    },
+    async langOf(userId) {
+      const r = (await db("users").select("lang").where({ id: userId }).first()) as { lang: string | null } | undefined;
+      return r ? (r.lang ?? "vi") : null;
     },
     async setLang(userId, lang) {
       await db("users").where({ id: userId }).update({ lang });

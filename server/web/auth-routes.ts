@@ -1,4 +1,4 @@
-// Sign in, sign out (here or everywhere), my account and password change.
+// Sign in, sign out (here or everywhere), my account: password change and mail language.
 // Routes validate, call the auth service, render; refusals are shown on the
 // form itself in the person's language, with the HTTP status of the refusal.
 import { Router, type Request, type Response } from "express";
@@ -94,11 +94,22 @@ export function authRoutes(deps: { portal: Portal; config: Config }): Router {
   async function showAccount(req: Request, res: Response, status: number, extra: Record<string, unknown>) {
     const ctx = callOf(req);
     const sessions = await portal.auth.sessionCount(ctx.actor.userId);
-    res.status(status).render("account/account", { titleKey: "account.title", nav: "account", me: ctx.actor, sessions, minLength: PASSWORD_MIN_LENGTH, ...extra });
+    const mailLang = await portal.mailLanguage.get(ctx);
+    res.status(status).render("account/account", { titleKey: "account.title", nav: "account", me: ctx.actor, sessions, mailLang, minLength: PASSWORD_MIN_LENGTH, ...extra });
   }
 
   r.get("/account", requireSignIn(), async (req, res) => {
-    await showAccount(req, res, 200, { changed: req.query.changed === "1" });
+    await showAccount(req, res, 200, { changed: req.query.changed === "1", mailLangChanged: req.query.mailLang === "1" });
+  });
+
+  r.post("/account/mail-language", requireSignIn(), async (req, res) => {
+    try {
+      await portal.mailLanguage.set(callOf(req), field(req.body, "mailLang", 16));
+      res.redirect(303, "/account?mailLang=1");
+    } catch (e) {
+      if (!isAppError(e) || e.code !== "MAIL_LANG_UNKNOWN") throw e;
+      await showAccount(req, res, 400, { mailLangError: "account.mailLangUnknown", errorCode: e.code });
+    }
   });
 
   r.post("/account/password", requireSignIn(), async (req, res) => {

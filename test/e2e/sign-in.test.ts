@@ -1,7 +1,8 @@
 // Sign-in and sessions over real HTTP: wrong passwords counted and audited,
 // lock-out with the unlock time, the per-address rate limit, sessions that
 // survive a restart, sign out (here and everywhere), password change rules,
-// CSRF refusals (403 + audit), the language switch and friendly error pages.
+// CSRF refusals (403 + audit), the mail language on the account page, the
+// language switch and friendly error pages.
 import { strict as assert } from "node:assert";
 import { forEachDatabase } from "../support/databases";
 import { startTestServer, TestServer, testConfig } from "../support/app";
@@ -145,6 +146,42 @@ forEachDatabase("sign-in, sessions and CSRF", (db) => {
     const changes = await audits("auth.password_change");
     assert.ok(changes.some((e) => e.outcome === "refused" && e.details?.code === "PASSWORD_WRONG"));
     assert.ok(changes.some((e) => e.outcome === "ok"));
+  });
+
+  it("sets the user's own mail language on the account page: vi or en only, a refusal changes nothing, both audited", async () => {
+    const c = new WebClient(server.url);
+    assert.equal((await c.signIn("carol", PASSWORD)).status, 303);
+    const carol = (await server.core.store.users.findByUsername("carol"))!;
+    const selected = (html: string) => /<option value="(\w+)" selected>/.exec(html)?.[1];
+    const page = await c.get("/account");
+    assert.match(page.text, /Ngôn ngữ thư điện tử/);
+    assert.equal(selected(page.text), "vi", "Vietnamese by default");
+
+    for (const bad of ["fr", "", "vi; drop table users", "EN"]) {
+      const r = await c.post("/account/mail-language", { mailLang: bad });
+      assert.equal(r.status, 400, bad);
+      assert.match(r.text, /Ngôn ngữ thư không hợp lệ: chỉ chọn Tiếng Việt hoặc English/);
+      assert.equal(selected(r.text), "vi");
+    }
+    assert.equal(await server.core.store.mailRecipients.langOf(carol.id), "vi", "the refusals changed nothing");
+
+    const ok = await c.post("/account/mail-language", { mailLang: "en" });
+    assert.equal(ok.status, 303);
+    assert.equal(ok.location, "/account?mailLang=1");
+    const after = await c.get("/account?mailLang=1");
+    assert.match(after.text, /Đã lưu ngôn ngữ thư điện tử/);
+    assert.equal(selected(after.text), "en");
+    assert.match(after.text, /Tài khoản của tôi/, "the pages keep the session's language");
+    assert.equal(await server.core.store.mailRecipients.langOf(carol.id), "en");
+    // Saving the same choice again is not a change: no second entry.
+    assert.equal((await c.post("/account/mail-language", { mailLang: "en" })).status, 303);
+
+    const entries = (await audits("account.mail_lang")).filter((e) => e.objectId === String(carol.id));
+    assert.equal(entries.filter((e) => e.outcome === "refused" && e.details?.code === "MAIL_LANG_UNKNOWN").length, 4);
+    const changes = entries.filter((e) => e.outcome === "ok");
+    assert.equal(changes.length, 1);
+    assert.deepEqual({ from: changes[0]!.details?.from, to: changes[0]!.details?.to }, { from: "vi", to: "en" });
+    assert.equal(changes[0]!.actor, "web:carol");
   });
 
   it("refuses every form without a valid CSRF token with 403, and audits it", async () => {
