@@ -92,7 +92,7 @@ export function createPortal(deps: PortalDeps) {
     /** Working-day deadlines per request type on the holiday calendar (server/ra/sla.ts). */
     sla,
     /** Bulk import of new-certificate requests from CSV/XLSX: preview every row, then create all or none. */
-    bulkImport: createBulkImport({ requests: workflow.requests, units, scoper, audit: store.audit, clock }),
+    bulkImport: createBulkImport({ requests: workflow.requests, units, scoper, audit: store.audit, previews: store.bulkImportPreviews, clock }),
     /** Requests (dossiers, Mẫu 01–09): filing, checking, approval, execution. */
     requests: workflow.requests,
     /** Execution steps others call inside their transactions (lost-token record, token-return tasks) and crash recovery. */

@@ -3,8 +3,10 @@
 // service's checks (scope, references), plus the file's own rules (unit codes,
 // the same CCCD twice); a preview lists each row's errors; confirm creates every
 // request as a draft in one transaction (request service createMany) or none.
-// Keeps previews in memory keyed by the file's SHA-256, so the rows confirmed
-// are exactly the rows previewed. Writes nothing itself but one audit entry.
+// Keeps each preview in the database, per user and the file's SHA-256, so the
+// rows confirmed are exactly the rows previewed, whichever process (node:cluster
+// worker, another server on the same database, the server after a restart)
+// receives the confirmation. Writes nothing else itself but one audit entry.
 import { createHash } from "node:crypto";
 import type { CallContext } from "../access/actor";
 import { auditActor, auditRole } from "../access/actor";
@@ -12,6 +14,7 @@ import type { Scoper } from "../access/scope";
 import type { UnitSource } from "../directory/unit-source";
 import { AppError, isAppError } from "../errors/app-error";
 import type { AuditStore } from "../store/audit-store";
+import type { BulkImportPreviewStore } from "../store/bulk-import-preview-store";
 import type { RequestRecord } from "../store/request-store";
 import { readBulkFile, type BulkRow } from "./bulk-parse";
 import { BULK_COLUMNS, labelOf, TYPE_OF_FORM } from "./bulk-template";
@@ -60,13 +63,13 @@ export interface BulkImportDeps {
   units: UnitSource;
   scoper: Scoper;
   audit: Pick<AuditStore, "append">;
+  previews: BulkImportPreviewStore;
   clock: () => Date;
   /** How long a preview can be confirmed (default 30 minutes). */
   ttlMs?: number;
 }
 
 const DATA_KEYS = BULK_COLUMNS.map((c) => c.key).filter((k) => k !== "loai" && k !== "unit");
-const MAX_PENDING = 200;
 
 /** "01", "1", "Mẫu 01", "mau 1" → "01"; null if not a new-certificate form. */
 function formOf(cell: string | undefined): string | null {
@@ -80,13 +83,11 @@ function summaryOf(cells: Record<string, string>): string {
 
 export function createBulkImport(deps: BulkImportDeps) {
   const ttl = deps.ttlMs ?? 30 * 60_000;
-  const pending = new Map<string, Pending>();
-  const keyOf = (ctx: CallContext, hash: string) => `${ctx.actor.userId}:${ctx.actor.username}:${hash}`;
+  const oldestValid = () => new Date(deps.clock().getTime() - ttl);
 
-  function forget(): void {
-    const now = deps.clock().getTime();
-    for (const [k, p] of pending) if (now - p.at > ttl) pending.delete(k);
-    while (pending.size > MAX_PENDING) pending.delete(pending.keys().next().value!);
+  async function loadPending(ctx: CallContext, hash: string): Promise<Pending | null> {
+    const s = await deps.previews.get(ctx.actor.userId, hash, oldestValid());
+    return s ? { filename: s.filename, format: s.format, rows: s.rows as BulkRow[], defaultUnitCode: s.defaultUnitCode, at: s.createdAt.getTime() } : null;
   }
 
   /** The rows as requests, with every error the file, the forms and the request service find. */
@@ -206,8 +207,8 @@ export function createBulkImport(deps: BulkImportDeps) {
       const hash = createHash("sha256").update(file.content).digest("hex");
       const p: Pending = { filename: file.filename.normalize("NFC").slice(0, 200), format: sheet.format, rows: sheet.rows, defaultUnitCode: opts.defaultUnitCode?.trim() || null, at: deps.clock().getTime() };
       const a = await analyse(ctx, hash, p.rows, p.defaultUnitCode);
-      forget();
-      pending.set(keyOf(ctx, hash), p);
+      await deps.previews.removeOlderThan(oldestValid());
+      await deps.previews.put({ userId: ctx.actor.userId, sha256: hash, filename: p.filename, format: p.format, defaultUnitCode: p.defaultUnitCode, rows: p.rows, createdAt: new Date(p.at) });
       return previewOf(hash, p, a.rows);
     },
 
@@ -219,11 +220,10 @@ export function createBulkImport(deps: BulkImportDeps) {
      */
     async confirm(ctx: CallContext, hash: string): Promise<{ preview: BulkPreview; created: RequestRecord[] }> {
       requireFiler(ctx);
-      forget();
-      const p = /^[0-9a-f]{64}$/.test(hash) ? pending.get(keyOf(ctx, hash)) : undefined;
-      if (!p) throw new AppError("IMPORT_INVALID", "Bản xem trước không còn (quá 30 phút hoặc máy chủ đã khởi động lại): hãy tải tệp lên lại", { reason: "expired" });
+      const p = /^[0-9a-f]{64}$/.test(hash) ? await loadPending(ctx, hash) : null;
+      if (!p) throw new AppError("IMPORT_INVALID", `Bản xem trước không còn (quá ${Math.round(ttl / 60_000)} phút hoặc đã được xác nhận): hãy tải tệp lên lại`, { reason: "expired" });
       const result = await createAll(ctx, hash, p);
-      if (result.created.length) pending.delete(keyOf(ctx, hash));
+      if (result.created.length) await deps.previews.remove(ctx.actor.userId, hash);
       return result;
     },
 

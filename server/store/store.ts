@@ -24,6 +24,7 @@ import { withUnitMoveLog } from "./unit-move-log";
 import { createRegisterStores, type RegisterStores } from "./register-stores";
 import { ApiTokenStore, createApiTokenStore } from "./api-token-store";
 import { createOperationsStore, type OperationsStore } from "./operations-store";
+import { createBulkImportPreviewStore, type BulkImportPreviewStore } from "./bulk-import-preview-store";
 
 export interface Store {
   cas: CaStore;
@@ -60,6 +61,8 @@ export interface Store {
   registers: RegisterStores;
   /** Operations (issue 7): database ping, publication history, freshness alert state. */
   operations: OperationsStore;
+  /** Bulk-import previews waiting for their confirmation, readable by every process. */
+  bulkImportPreviews: BulkImportPreviewStore;
   /** Runs `fn` with a store bound to one database transaction: all or nothing. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Closes the connection pool. */
@@ -95,6 +98,7 @@ function bind(root: Knex, db: Knex | Knex.Transaction): Store {
     reports: createReportStore(db),
     registers: createRegisterStores(db),
     operations: createOperationsStore(db),
+    bulkImportPreviews: createBulkImportPreviewStore(db),
     transaction(fn) {
       if ("isTransaction" in db && db.isTransaction) return fn(bind(root, db));
       return root.transaction((trx) => fn(bind(root, trx)));

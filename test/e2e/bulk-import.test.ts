@@ -3,8 +3,8 @@
 // back cleanly; a file with good and bad rows lists exactly its errors and
 // creates nothing; a good file creates every request in one go (one audit entry
 // each); a failure mid-batch (a unique constraint at row 3, a unit dissolved
-// between preview and confirm) leaves nothing; wrong, empty and over-long files
-// are refused clearly; nobody files for a unit outside their scope; the CLI.
+// between preview and confirm) leaves nothing; a preview is confirmed by another
+// server of the same database; wrong, empty and over-long files are refused clearly; nobody files for a unit outside their scope; the CLI.
 import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -247,6 +247,38 @@ forEachDatabase("bulk import of requests", (db) => {
     assert.equal(c.status, 409);
     assert.deepEqual(errorsOn(c.text), ["3:unit"]);
     assert.equal((await knex("requests").where("summary", "like", "Mai %")).length, 0);
+  });
+
+  it("confirms on another server of the same database what one server previewed (node:cluster, a restart); an expired preview is refused and cleared", async function () {
+    this.timeout(60_000);
+    const file = csv(person("DEPT_A", "Lò Văn Một", "099088600001", "mot@thunghiem.gov.vn"), device("DEPT_A", "Máy chủ hội nghị truyền hình"));
+    const p = await upload("focal_a", "hai-may-chu.csv", file);
+    const hash = hashOn(p.text)!;
+    assert.ok(hash, p.text.slice(0, 400));
+    const other = await startTestServer(db);
+    try {
+      // The same browser session (sessions are in the database), its next request served by the other process.
+      const there = Object.assign(clients.focal_a.clone(), { baseUrl: other.url }) as WebClient;
+      const done = await there.post("/requests/import/confirm", { hash });
+      assert.equal(done.status, 201, done.text.slice(0, 500));
+      assert.equal((await knex("requests").where("summary", "like", "Lò Văn Một%")).length, 1);
+      assert.equal((await knex("bulk_import_previews").where({ sha256: hash })).length, 0, "a confirmed preview is gone");
+      assert.equal((await clients.focal_a.post("/requests/import/confirm", { hash })).status, 410, "and cannot be confirmed again on the first server");
+
+      // A preview older than the TTL (30 minutes) is refused wherever it is confirmed, and the next upload clears it.
+      const late = csv(person("DEPT_A", "Lò Thị Hai", "099088600002", "hai@thunghiem.gov.vn"));
+      const lateHash = hashOn((await upload("focal_a", "muon.csv", late)).text)!;
+      const aged = new Date(Date.now() - 31 * 60_000).toISOString().slice(0, 19) + "Z";
+      await knex("bulk_import_previews").where({ sha256: lateHash }).update({ created_at: aged });
+      const refused = await there.post("/requests/import/confirm", { hash: lateHash });
+      assert.equal(refused.status, 410);
+      assert.match(refused.text, /Bản xem trước không còn \(quá 30 phút/);
+      assert.equal((await knex("requests").where("summary", "like", "Lò Thị Hai%")).length, 0);
+      await upload("focal_b", "khac.csv", csv(org("DEPT_B", "Văn thư B", "vanthu.b@thunghiem.gov.vn")));
+      assert.equal((await knex("bulk_import_previews").where({ sha256: lateHash })).length, 0, "expired previews are deleted");
+    } finally {
+      await other.close();
+    }
   });
 
   it("imports from the command line as a named user, all or nothing", async function () {
