@@ -25,6 +25,7 @@ import { createRegisterStores, type RegisterStores } from "./register-stores";
 import { ApiTokenStore, createApiTokenStore } from "./api-token-store";
 import { createOperationsStore, type OperationsStore } from "./operations-store";
 import { createBulkImportPreviewStore, type BulkImportPreviewStore } from "./bulk-import-preview-store";
+import { createRateLimitStore, type RateLimitStore } from "./rate-limit-store";
 
 export interface Store {
   cas: CaStore;
@@ -63,6 +64,8 @@ export interface Store {
   operations: OperationsStore;
   /** Bulk-import previews waiting for their confirmation, readable by every process. */
   bulkImportPreviews: BulkImportPreviewStore;
+  /** Fixed-window hit counters (the sign-in rate limit), shared by every process. */
+  rateLimits: RateLimitStore;
   /** Runs `fn` with a store bound to one database transaction: all or nothing. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Closes the connection pool. */
@@ -99,6 +102,7 @@ function bind(root: Knex, db: Knex | Knex.Transaction): Store {
     registers: createRegisterStores(db),
     operations: createOperationsStore(db),
     bulkImportPreviews: createBulkImportPreviewStore(db),
+    rateLimits: createRateLimitStore(db),
     transaction(fn) {
       if ("isTransaction" in db && db.isTransaction) return fn(bind(root, db));
       return root.transaction((trx) => fn(bind(root, trx)));

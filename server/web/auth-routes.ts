@@ -3,6 +3,7 @@
 // form itself in the person's language, with the HTTP status of the refusal.
 import { Router, type Request, type Response } from "express";
 import { rateLimit } from "express-rate-limit";
+import { SharedRateLimitStore } from "./shared-rate-limit";
 import type { Config } from "../config/schema";
 import type { Portal } from "../directory/portal";
 import { PASSWORD_MIN_LENGTH } from "../access/passwords";
@@ -39,6 +40,8 @@ export function authRoutes(deps: { portal: Portal; config: Config }): Router {
   }
 
   const limiter = rateLimit({
+    // Counted in the database: one limit per address for every process of the deployment.
+    store: new SharedRateLimitStore(portal.rateLimits, "login:", portal.clock),
     windowMs: config.auth.loginRateLimit.windowSeconds * 1000,
     limit: config.auth.loginRateLimit.max,
     standardHeaders: "draft-8",

@@ -1,5 +1,6 @@
 // Sign-in and sessions over real HTTP: wrong passwords counted and audited,
-// lock-out with the unlock time, the per-address rate limit, sessions that
+// lock-out with the unlock time, the per-address rate limit (shared by the
+// servers of one database), sessions that
 // survive a restart, sign out (here and everywhere), password change rules,
 // CSRF refusals (403 + audit), the mail language on the account page, the
 // language switch and friendly error pages.
@@ -83,19 +84,36 @@ forEachDatabase("sign-in, sessions and CSRF", (db) => {
     assert.match(dash.text, /Cán bộ carol/);
   });
 
-  it("rate-limits sign-in attempts per client address, whatever the username", async function () {
+  it("rate-limits sign-in attempts per client address, whatever the username, counted across every server of the database", async function () {
     this.timeout(60_000);
-    const limitedServer = await startTestServer(db, { auth: { ...auth(), loginRateLimit: { windowSeconds: 60, max: 3 } } }, clock);
+    const limited = { auth: { ...auth(), loginRateLimit: { windowSeconds: 60, max: 3 } } };
+    // Two processes of one deployment (WORKERS=2, or two servers behind a balancer) on the same database.
+    const first = await startTestServer(db, limited, clock);
+    const second = await startTestServer(db, limited, clock);
+    const offsetBefore = offsetMs;
+    await server.core.store.rateLimits.removeExpired(Number.MAX_SAFE_INTEGER); // the earlier tests' sign-ins from this address
     try {
-      const bot = new WebClient(limitedServer.url);
-      await bot.get("/login");
-      for (let i = 0; i < 3; i++) assert.equal((await bot.post("/login", { username: "nobody", password: `guess-number-${i}` })).status, 401);
-      const limited = await bot.post("/login", { username: "dave", password: PASSWORD });
-      assert.equal(limited.status, 429);
-      assert.match(limited.text, /Có quá nhiều lần đăng nhập từ máy này/);
+      const botA = new WebClient(first.url);
+      const botB = new WebClient(second.url);
+      await botA.get("/login");
+      await botB.get("/login");
+      assert.equal((await botA.post("/login", { username: "nobody", password: "guess-number-0" })).status, 401);
+      assert.equal((await botB.post("/login", { username: "nobody", password: "guess-number-1" })).status, 401);
+      assert.equal((await botA.post("/login", { username: "nobody", password: "guess-number-2" })).status, 401);
+      // The fourth attempt is refused on either server: the three were counted together.
+      for (const bot of [botB, botA]) {
+        const refused = await bot.post("/login", { username: "dave", password: PASSWORD });
+        assert.equal(refused.status, 429);
+        assert.match(refused.text, /Có quá nhiều lần đăng nhập từ máy này/);
+      }
       assert.ok((await audits("auth.login")).some((e) => e.details?.reason === "rate_limited"));
+      // A new window after a minute.
+      offsetMs += 61_000;
+      assert.equal((await botB.post("/login", { username: "dave", password: PASSWORD })).status, 303);
     } finally {
-      await limitedServer.close();
+      offsetMs = offsetBefore;
+      await server.core.store.rateLimits.removeExpired(Number.MAX_SAFE_INTEGER);
+      await Promise.all([first.close(), second.close()]);
     }
   });
 
