@@ -1,14 +1,16 @@
 // Who calls the API: `Authorization: Bearer <token>` (RFC 6750 2.1) resolved to
 // the token's Actor and a CallContext per request, plus rate limits (per token,
-// and per address for failed sign-ins). Decides nothing about objects: the
+// per process; and per address for refused tokens, shared through the database). Decides nothing about objects: the
 // services do, exactly as for the web.
 import { randomUUID } from "node:crypto";
 import type { Request, RequestHandler } from "express";
-import { rateLimit } from "express-rate-limit";
+import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import type { CallContext } from "../access/actor";
 import type { ApiTokens } from "../access/api-tokens";
 import { AppError } from "../errors/app-error";
+import type { Logger } from "../log";
 import type { ApiTokenRecord } from "../store/api-token-store";
+import type { RateLimitStore } from "../store/rate-limit-store";
 
 export interface ApiCall {
   ctx: CallContext;
@@ -23,6 +25,7 @@ export interface ApiLimits {
 }
 
 export const DEFAULT_API_LIMITS: ApiLimits = { perTokenPerMinute: 600, authFailuresPerAddress: 100 };
+const AUTH_FAILURE_WINDOW_MS = 10 * 60_000;
 
 const calls = new WeakMap<Request, ApiCall>();
 const requestIds = new WeakMap<Request, string>();
@@ -84,15 +87,26 @@ export function perTokenLimit(limits: ApiLimits): RequestHandler {
   });
 }
 
-/** Per client address, counting only refused tokens: guessing costs time, honest clients never notice. */
-export function authFailureLimit(limits: ApiLimits): RequestHandler {
-  return rateLimit({
-    windowMs: 10 * 60_000,
-    limit: limits.authFailuresPerAddress,
-    standardHeaders: false,
-    legacyHeaders: false,
-    skipSuccessfulRequests: true,
-    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
-    handler: tooMany("Quá nhiều lần dùng khoá API không hợp lệ từ địa chỉ này; thử lại sau"),
-  });
+/**
+ * Per client address, counting only refused tokens: guessing costs time, honest
+ * clients never notice. Counted in the database (server/store/rate-limit-store.ts)
+ * so the limit holds for every process of the deployment; an honest call costs
+ * one indexed read, a refused one a write. Before authenticate().
+ */
+export function authFailureLimit(limits: ApiLimits, deps: { counters: RateLimitStore; clock: () => Date; log: Logger }): RequestHandler {
+  const windowMs = AUTH_FAILURE_WINDOW_MS;
+  return (req, res, next) => {
+    const key = `api-auth:${ipKeyGenerator(req.ip ?? "unknown")}`;
+    deps.counters
+      .peek(key, deps.clock().getTime())
+      .then((refused) => {
+        if (refused >= limits.authFailuresPerAddress) return next(new AppError("RATE_LIMITED", "Quá nhiều lần dùng khoá API không hợp lệ từ địa chỉ này; thử lại sau"));
+        res.on("finish", () => {
+          if (res.statusCode !== 401) return;
+          deps.counters.hit(key, deps.clock().getTime(), windowMs).catch((e: Error) => deps.log("error", "API refused-token counter failed", { error: e.message }));
+        });
+        next();
+      })
+      .catch(next);
+  };
 }

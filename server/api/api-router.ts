@@ -17,7 +17,7 @@ import { requestEndpoints } from "./request-endpoints";
 export interface ApiRouterDeps {
   portal: Portal;
   /** Read-only look-ups the endpoints need to find ids (never to decide access). */
-  store: Pick<Store, "tokens" | "requests">;
+  store: Pick<Store, "tokens" | "requests" | "rateLimits">;
   units: UnitSource;
   log: Logger;
   publicUrl: string;
@@ -45,7 +45,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
     res.type("application/json").send(document);
   });
 
-  r.use(authFailureLimit(limits));
+  r.use(authFailureLimit(limits, { counters: deps.store.rateLimits, clock: deps.portal.clock, log: deps.log }));
   r.use(authenticate({ apiTokens: deps.portal.apiTokens }));
   r.use(perTokenLimit(limits));
   r.use(express.json({ limit: JSON_BODY_LIMIT, strict: false, type: ["application/json", "application/*+json"] }));

@@ -7,6 +7,8 @@ import type { Knex } from "knex";
 export interface RateLimitStore {
   /** Counts a hit on `key` at `nowMs`; a window that ended before starts again and ends at nowMs + windowMs. */
   hit(key: string, nowMs: number, windowMs: number): Promise<{ hits: number; resetMs: number }>;
+  /** The hits counted on `key` in its current window (0 if none, or the window ended by `nowMs`). */
+  peek(key: string, nowMs: number): Promise<number>;
   /** Takes one hit back (a request the limiter was told not to count). */
   unhit(key: string): Promise<void>;
   reset(key: string): Promise<void>;
@@ -31,6 +33,10 @@ export function createRateLimitStore(db: Knex | Knex.Transaction): RateLimitStor
       const row = rows[0];
       if (!row) throw new Error("rate limit counter: no row returned");
       return { hits: Number(row.hits), resetMs: Number(row.reset_ms) };
+    },
+    async peek(key, nowMs) {
+      const r = (await db("rate_limit_hits").select("hits").where({ key }).andWhere("reset_ms", ">", nowMs).first()) as { hits: number | string } | undefined;
+      return r ? Number(r.hits) : 0;
     },
     async unhit(key) {
       await db("rate_limit_hits").where({ key }).andWhere("hits", ">", 0).decrement("hits", 1);

@@ -149,6 +149,47 @@ forEachDatabase("api tokens", (db) => {
     }
   });
 
+  it("limits refused tokens per address (429 RATE_LIMITED), counted across every server of the database; honest calls are not counted", async () => {
+    // Two processes of one deployment: the same router twice, on the same database.
+    const listen = async () => {
+      const app = express();
+      app.use("/api/v1", apiRouter({ portal: server.portal, store: server.core.store, units: unitSourceFromStore(server.core.store.units), log: () => {}, publicUrl: "http://x", attachmentMaxBytes: 1024, limits: { authFailuresPerAddress: 3 } }));
+      const http = app.listen(0, "127.0.0.1");
+      await once(http, "listening");
+      return { http, base: `http://127.0.0.1:${(http.address() as AddressInfo).port}/api/v1/requests` };
+    };
+    const [a, b] = [await listen(), await listen()];
+    const counters = server.core.store.rateLimits;
+    await counters.removeExpired(Number.MAX_SAFE_INTEGER);
+    const refusedSoFar = () => counters.peek("api-auth:127.0.0.1", Date.now());
+    const until = async (n: number) => {
+      for (let i = 0; i < 100 && (await refusedSoFar()) < n; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await refusedSoFar(), n);
+    };
+    try {
+      const good = (await server.portal.apiTokens.issueAs("test:fixture", { unitId: fx.units.DEPT_A, name: "trung thực", expiresAt: null })).secret;
+      const get = (base: string, secret: string) => fetch(base, { headers: { authorization: `Bearer ${secret}` } });
+      for (let i = 0; i < 5; i++) assert.equal((await get(a.base, good)).status, 200);
+      assert.equal(await refusedSoFar(), 0, "successful calls are not counted");
+      assert.equal((await get(a.base, "ct_" + "A".repeat(40))).status, 401);
+      await until(1);
+      assert.equal((await get(b.base, "ct_" + "B".repeat(40))).status, 401);
+      await until(2);
+      assert.equal((await get(a.base, "ct_" + "C".repeat(40))).status, 401);
+      await until(3);
+      for (const base of [b.base, a.base]) {
+        const limited = await get(base, "ct_" + "D".repeat(40));
+        assert.equal(limited.status, 429);
+        assert.equal(((await limited.json()) as { error: { code: string } }).error.code, "RATE_LIMITED");
+      }
+      assert.equal((await get(b.base, good)).status, 429, "the address is held back, whatever token it sends next");
+    } finally {
+      await counters.removeExpired(Number.MAX_SAFE_INTEGER);
+      a.http.close();
+      b.http.close();
+    }
+  });
+
   it("api-token create | list | revoke on the command line: the secret printed once works, list never shows it, revoke refuses it", async function () {
     this.timeout(60_000);
     const env = db.env();
