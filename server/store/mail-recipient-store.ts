@@ -34,7 +34,7 @@ export interface MailRecipientStore {
   usersWithRole(role: string, unitIds: number[] | null): Promise<MailRoleHolder[]>;
   /** The user if enabled and with an e-mail. */
   userById(id: number): Promise<MailUser | null>;
-  /** users.lang of any user (null if there is no such user). */
+  /** users.lang of any user, as stored (null if there is no such user). */
   langOf(userId: number): Promise<string | null>;
   setLang(userId: number, lang: string): Promise<void>;
   /**
@@ -107,7 +107,7 @@ export function createMailRecipientStore(db: Knex | Knex.Transaction): MailRecip
     },
     async langOf(userId) {
       const r = (await db("users").select("lang").where({ id: userId }).first()) as { lang: string | null } | undefined;
-      return r ? (r.lang ?? "vi") : null;
+      return r?.lang ?? null;
     },
     async setLang(userId, lang) {
       await db("users").where({ id: userId }).update({ lang });
