@@ -1,7 +1,7 @@
 // Who calls the API: `Authorization: Bearer <token>` (RFC 6750 2.1) resolved to
 // the token's Actor and a CallContext per request, plus rate limits (per token,
-// per process; and per address for refused tokens, shared through the database). Decides nothing about objects: the
-// services do, exactly as for the web.
+// per process; per address for refused tokens, shared through the database).
+// Decides nothing about objects: the services do, exactly as for the web.
 import { randomUUID } from "node:crypto";
 import type { Request, RequestHandler } from "express";
 import { ipKeyGenerator, rateLimit } from "express-rate-limit";
@@ -94,7 +94,6 @@ export function perTokenLimit(limits: ApiLimits): RequestHandler {
  * one indexed read, a refused one a write. Before authenticate().
  */
 export function authFailureLimit(limits: ApiLimits, deps: { counters: RateLimitStore; clock: () => Date; log: Logger }): RequestHandler {
-  const windowMs = AUTH_FAILURE_WINDOW_MS;
   return (req, res, next) => {
     const key = `api-auth:${ipKeyGenerator(req.ip ?? "unknown")}`;
     deps.counters
@@ -103,7 +102,7 @@ export function authFailureLimit(limits: ApiLimits, deps: { counters: RateLimitS
         if (refused >= limits.authFailuresPerAddress) return next(new AppError("RATE_LIMITED", "Quá nhiều lần dùng khoá API không hợp lệ từ địa chỉ này; thử lại sau"));
         res.on("finish", () => {
           if (res.statusCode !== 401) return;
-          deps.counters.hit(key, deps.clock().getTime(), windowMs).catch((e: Error) => deps.log("error", "API refused-token counter failed", { error: e.message }));
+          deps.counters.hit(key, deps.clock().getTime(), AUTH_FAILURE_WINDOW_MS).catch((e: Error) => deps.log("error", "API refused-token counter failed", { error: e.message }));
         });
         next();
       })

@@ -1,11 +1,16 @@
 // SQL for fixed-window hit counters shared by every process on the database
 // (db/migrations/20261207150000_rate_limit_hits.ts). The increment is one
 // statement (insert … on conflict … returning, sqlite ≥ 3.35 and PostgreSQL),
-// so concurrent hits from several processes are all counted.
+// so concurrent hits from several processes are all counted. Counters whose
+// window has ended are deleted every SWEEP_EVERY hits of this process, whichever
+// limiter (sign-in, API refused tokens) made them.
 import type { Knex } from "knex";
 
+const SWEEP_EVERY = 64;
+let hitsSinceSweep = 0;
+
 export interface RateLimitStore {
-  /** Counts a hit on `key` at `nowMs`; a window that ended before starts again and ends at nowMs + windowMs. */
+  /** Counts a hit on `key` at `nowMs`; a window that ended before starts again and ends at nowMs + windowMs. Now and then deletes ended counters. */
   hit(key: string, nowMs: number, windowMs: number): Promise<{ hits: number; resetMs: number }>;
   /** The hits counted on `key` in its current window (0 if none, or the window ended by `nowMs`). */
   peek(key: string, nowMs: number): Promise<number>;
@@ -17,8 +22,13 @@ export interface RateLimitStore {
 }
 
 export function createRateLimitStore(db: Knex | Knex.Transaction): RateLimitStore {
+  const removeExpired = (nowMs: number): Promise<number> => db("rate_limit_hits").where("reset_ms", "<=", nowMs).delete();
   return {
     async hit(key, nowMs, windowMs) {
+      if (++hitsSinceSweep >= SWEEP_EVERY) {
+        hitsSinceSweep = 0;
+        await removeExpired(nowMs);
+      }
       // In an UPDATE every column on the right-hand side is the row's old value (SQL and sqlite alike).
       const result = await db.raw(
         `insert into rate_limit_hits (key, hits, reset_ms) values (?, 1, ?)
@@ -44,8 +54,6 @@ export function createRateLimitStore(db: Knex | Knex.Transaction): RateLimitStor
     async reset(key) {
       await db("rate_limit_hits").where({ key }).delete();
     },
-    async removeExpired(nowMs) {
-      return db("rate_limit_hits").where("reset_ms", "<=", nowMs).delete();
-    },
+    removeExpired,
   };
 }

@@ -64,7 +64,7 @@ export interface Store {
   operations: OperationsStore;
   /** Bulk-import previews waiting for their confirmation, readable by every process. */
   bulkImportPreviews: BulkImportPreviewStore;
-  /** Fixed-window hit counters (the sign-in rate limit), shared by every process. */
+  /** Fixed-window hit counters (sign-in and refused API tokens per address), shared by every process. */
   rateLimits: RateLimitStore;
   /** Runs `fn` with a store bound to one database transaction: all or nothing. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;

@@ -5,14 +5,10 @@
 import type { ClientRateLimitInfo, Options, Store } from "express-rate-limit";
 import type { RateLimitStore } from "../store/rate-limit-store";
 
-/** Expired counters are deleted every this many hits (per process). */
-const SWEEP_EVERY = 64;
-
 export class SharedRateLimitStore implements Store {
   /** Counters are per process in the library's sense only if this is true: they are not. */
   readonly localKeys = false;
   private windowMs = 60_000;
-  private hits = 0;
 
   constructor(
     private readonly counters: RateLimitStore,
@@ -26,9 +22,7 @@ export class SharedRateLimitStore implements Store {
   }
 
   async increment(key: string): Promise<ClientRateLimitInfo> {
-    const now = this.clock().getTime();
-    if (++this.hits % SWEEP_EVERY === 0) await this.counters.removeExpired(now);
-    const { hits, resetMs } = await this.counters.hit(this.prefix + key, now, this.windowMs);
+    const { hits, resetMs } = await this.counters.hit(this.prefix + key, this.clock().getTime(), this.windowMs);
     return { totalHits: hits, resetTime: new Date(resetMs) };
   }
 
