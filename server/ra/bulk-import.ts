@@ -55,7 +55,6 @@ interface Pending {
   format: "csv" | "xlsx";
   rows: BulkRow[];
   defaultUnitCode: string | null;
-  at: number;
 }
 
 export interface BulkImportDeps {
@@ -70,6 +69,11 @@ export interface BulkImportDeps {
 }
 
 const DATA_KEYS = BULK_COLUMNS.map((c) => c.key).filter((k) => k !== "loai" && k !== "unit");
+
+/** What a file's preview keeps (the web's preview and the CLI's import alike). */
+function pendingOf(filename: string, sheet: { format: "csv" | "xlsx"; rows: BulkRow[] }, defaultUnitCode: string | null | undefined): Pending {
+  return { filename: filename.normalize("NFC").slice(0, 200), format: sheet.format, rows: sheet.rows, defaultUnitCode: defaultUnitCode?.trim() || null };
+}
 
 /** "01", "1", "Mẫu 01", "mau 1" → "01"; null if not a new-certificate form. */
 function formOf(cell: string | undefined): string | null {
@@ -87,7 +91,7 @@ export function createBulkImport(deps: BulkImportDeps) {
 
   async function loadPending(ctx: CallContext, hash: string): Promise<Pending | null> {
     const s = await deps.previews.get(ctx.actor.userId, hash, oldestValid());
-    return s ? { filename: s.filename, format: s.format, rows: s.rows as BulkRow[], defaultUnitCode: s.defaultUnitCode, at: s.createdAt.getTime() } : null;
+    return s ? { filename: s.filename, format: s.format, rows: s.rows as BulkRow[], defaultUnitCode: s.defaultUnitCode } : null;
   }
 
   /** The rows as requests, with every error the file, the forms and the request service find. */
@@ -205,10 +209,10 @@ export function createBulkImport(deps: BulkImportDeps) {
       requireFiler(ctx);
       const sheet = await readBulkFile(file.content, file.filename);
       const hash = createHash("sha256").update(file.content).digest("hex");
-      const p: Pending = { filename: file.filename.normalize("NFC").slice(0, 200), format: sheet.format, rows: sheet.rows, defaultUnitCode: opts.defaultUnitCode?.trim() || null, at: deps.clock().getTime() };
+      const p = pendingOf(file.filename, sheet, opts.defaultUnitCode);
       const a = await analyse(ctx, hash, p.rows, p.defaultUnitCode);
       await deps.previews.removeOlderThan(oldestValid());
-      await deps.previews.put({ userId: ctx.actor.userId, sha256: hash, filename: p.filename, format: p.format, defaultUnitCode: p.defaultUnitCode, rows: p.rows, createdAt: new Date(p.at) });
+      await deps.previews.put({ userId: ctx.actor.userId, sha256: hash, filename: p.filename, format: p.format, defaultUnitCode: p.defaultUnitCode, rows: p.rows, createdAt: deps.clock() });
       return previewOf(hash, p, a.rows);
     },
 
@@ -232,7 +236,7 @@ export function createBulkImport(deps: BulkImportDeps) {
       requireFiler(ctx);
       const sheet = await readBulkFile(file.content, file.filename);
       const hash = createHash("sha256").update(file.content).digest("hex");
-      const p: Pending = { filename: file.filename.slice(0, 200), format: sheet.format, rows: sheet.rows, defaultUnitCode: opts.defaultUnitCode?.trim() || null, at: deps.clock().getTime() };
+      const p = pendingOf(file.filename, sheet, opts.defaultUnitCode);
       if (opts.dryRun) return { preview: previewOf(hash, p, (await analyse(ctx, hash, p.rows, p.defaultUnitCode)).rows), created: [] };
       return createAll(ctx, hash, p);
     },
