@@ -64,7 +64,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.operations) app.get("/readyz", readinessRoute(deps.operations));
   // The JSON API authenticates with bearer tokens, not cookies: before the pages' session and CSRF handling.
   app.use("/api/v1", apiRouter({ portal: deps.portal, store: deps.store, units: unitSourceFromStore(deps.store.units), log: deps.log, publicUrl: deps.config.publicUrl, attachmentMaxBytes: deps.config.requests.attachmentMaxBytes }));
-  app.use(portalRoutes({ portal: deps.portal, config: deps.config }));
+  app.use(portalRoutes({ portal: deps.portal, config: deps.config, counters: deps.store.rateLimits }));
   // After portalRoutes: its request context (session, language, CSRF, shell) has run for this request.
   if (deps.operations) app.use(operationsRoutes({ portal: deps.portal, operations: deps.operations, amberFraction: deps.config.freshness.amberFraction }));
   app.use(homeRoutes({ store: deps.store, config: deps.config }));

@@ -71,8 +71,6 @@ export function createPortal(deps: PortalDeps) {
   const workflow = createRequestWorkflow({ config: deps.config, store, units, scoper, accessAudit, issuance: deps.issuance, revocation: deps.revocation, tokens: tokenActions, deadlines: sla, notify: deps.notify, clock });
   return {
     auth: createAuthService(deps),
-    /** Sign-in attempt counters per address, shared by every process on the database (server/web/shared-rate-limit.ts). */
-    rateLimits: store.rateLimits,
     /** The signed-in user's own e-mail language (the account page). */
     mailLanguage: createMailLanguage({ store, clock }),
     accessAudit,

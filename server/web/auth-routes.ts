@@ -6,6 +6,7 @@ import { rateLimit } from "express-rate-limit";
 import { SharedRateLimitStore } from "./shared-rate-limit";
 import type { Config } from "../config/schema";
 import type { Portal } from "../directory/portal";
+import type { RateLimitStore } from "../store/rate-limit-store";
 import { PASSWORD_MIN_LENGTH } from "../access/passwords";
 import { isAppError } from "../errors/app-error";
 import { httpStatusFor } from "./http-error";
@@ -24,7 +25,7 @@ function safeNext(v: unknown): string {
 
 const clientOf = (req: Request) => ({ ip: req.ip ?? null, userAgent: req.get("user-agent") ?? null, requestId: stateOf(req).requestId });
 
-export function authRoutes(deps: { portal: Portal; config: Config }): Router {
+export function authRoutes(deps: { portal: Portal; config: Config; counters: RateLimitStore }): Router {
   const r = Router();
   const { portal, config } = deps;
 
@@ -41,7 +42,7 @@ export function authRoutes(deps: { portal: Portal; config: Config }): Router {
 
   const limiter = rateLimit({
     // Counted in the database: one limit per address for every process of the deployment.
-    store: new SharedRateLimitStore(portal.rateLimits, "login:", portal.clock),
+    store: new SharedRateLimitStore(deps.counters, "login:", portal.clock),
     windowMs: config.auth.loginRateLimit.windowSeconds * 1000,
     limit: config.auth.loginRateLimit.max,
     standardHeaders: "draft-8",

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import express, { Router } from "express";
 import type { Config } from "../config/schema";
 import type { Portal } from "../directory/portal";
+import type { RateLimitStore } from "../store/rate-limit-store";
 import { apiTokenNav, apiTokenRoutes } from "./api-token-routes";
 import { auditRoutes } from "./audit-routes";
 import { authRoutes } from "./auth-routes";
@@ -25,7 +26,8 @@ import { bulkImportRoutes, bulkUploadParser } from "./bulk-import-routes";
 
 const PUBLIC_DIR = join(__dirname, "..", "..", "public");
 
-export function portalRoutes(deps: { portal: Portal; config: Config }): Router {
+/** `counters`: the database's hit counters, for the sign-in rate limit shared by every process. */
+export function portalRoutes(deps: { portal: Portal; config: Config; counters: RateLimitStore }): Router {
   const r = Router();
   r.use("/static", express.static(PUBLIC_DIR, { index: false, maxAge: "1h" }));
   r.use(express.urlencoded({ extended: false, limit: "32kb", parameterLimit: 50 }));
